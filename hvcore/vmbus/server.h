@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * hvcore's VMBus server: the host half of the channel-message protocol
+ * (versions, offers, GPADLs, open/close, rescind, unload) and the owner of
+ * every channel and the VSP behind it.  Runs on the event loop thread.
+ */
+#ifndef HVCORE_VMBUS_SERVER_H
+#define HVCORE_VMBUS_SERVER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct evloop;
+struct guest_mem;
+struct transport;
+struct vmbus_server;
+
+/* Takes over t->client; the transport must outlive the server. */
+struct vmbus_server *vmbus_server_create(struct evloop *loop,
+					 const struct guest_mem *mem,
+					 struct transport *t);
+void vmbus_server_destroy(struct vmbus_server *s);
+
+/*
+ * Add a device served by the VSP named @vsp ("echo", ...), with VSP-specific
+ * @args (may be NULL).  Offered at once if the guest is connected, else when
+ * it asks for offers.  Returns the relid (> 0) or -errno.
+ */
+int vmbus_server_add_device(struct vmbus_server *s, const char *vsp,
+			    const char *args);
+
+/* Rescind the device at @relid (closing its channel first). 0 or -errno. */
+int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid);
+
+/* One line per channel: relid, vsp, class, instance, state, counters. */
+void vmbus_server_list(struct vmbus_server *s, FILE *fp);
+
+/* The guest was reset or powered off: forget every connection-level state. */
+void vmbus_server_reset(struct vmbus_server *s);
+
+#endif
