@@ -146,6 +146,24 @@ int hv_ringbuffer_read(struct vmbus_channel *channel,
 		       void *buffer, u32 buflen, u32 *buffer_actual_len,
 		       u64 *requestid, bool raw);
 
+/*
+ * Core internals between connection.c, chan_mgmt.c, bus.c and test_hooks.c
+ * (not part of the platform or channel contracts).
+ */
+extern struct device *vmbus_parent_dev;	/* bus.c: the attached platform's */
+bool vmbus_onmessage_isr(const void *msg, u32 len);	/* chan_mgmt.c */
+void vmbus_free_channels(void);				/* chan_mgmt.c */
+void vmbus_channel_kobj_init(struct vmbus_channel *channel);	/* bus.c */
+/* test_hooks.c: -EPERM unless loaded with test_hooks=1. */
+int hvis_vmbus_test_post_raw(const void *msg, u32 len);
+#if HVIS_HAVE_RING_SYSFS
+/* Exported as in-tree; the in-tree prototypes live in a private header. */
+int hv_create_ring_sysfs(struct vmbus_channel *channel,
+			 int (*hv_mmap_ring_buffer)(struct vmbus_channel *channel,
+						    struct vm_area_struct *vma));
+int hv_remove_ring_sysfs(struct vmbus_channel *channel);
+#endif
+
 /* Decoded VMBus version for log lines and sysfs. */
 #define VMBUS_VER_FMT		"%u.%u"
 #define VMBUS_VER_ARGS(v)	HVIS_VMBUS_VERSION_MAJOR(v), HVIS_VMBUS_VERSION_MINOR(v)
