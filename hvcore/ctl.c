@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* hvcore's control socket: a line protocol on a unix socket, and the `hvcore ctl` client. */
+#include "ctl.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include "evloop.h"
+#include "log.h"
+#include "vm.h"
+#include "vmbus/server.h"
+
+#define CTL_LINE_MAX	1024
+#define CTL_MAX_ARGS	16
+
+struct ctl;
+
+struct ctl_conn {
+	struct ctl *ctl;
+	int fd;
+	size_t len;
+	char buf[CTL_LINE_MAX];
+	struct ctl_conn *next;
+};
+
+struct ctl {
+	struct evloop *loop;
+	struct vmbus_server *server;
+	char *path;
+	int listen_fd;
+	struct ctl_conn *conns;
+};
+
+struct ctl_cmd {
+	const char *name;
+	const char *usage;
+	const char *help;
+	int min_args;		/* not counting the command itself */
+	/* Writes its reply body to @out; returns 0 or -errno, with @err set. */
+	int (*run)(struct ctl *c, int argc, char **argv, FILE *out,
+		   const char **err);
+};
+
+static int ctl_cmd_help(struct ctl *c, int argc, char **argv, FILE *out,
+			const char **err);
+
+static int ctl_cmd_list(struct ctl *c, int argc, char **argv, FILE *out,
+			const char **err)
+{
+	(void)argc;
+	(void)argv;
+	(void)err;
+	vmbus_server_list(c->server, out);
+	return 0;
+}
+
+static int ctl_cmd_offer(struct ctl *c, int argc, char **argv, FILE *out,
+			 const char **err)
+{
+	char args[CTL_LINE_MAX] = "";
+	size_t n = 0;
+	int i, relid;
+
+	/* The VSP gets its arguments back as one space-separated string. */
+	for (i = 2; i < argc; i++)
+		n += (size_t)snprintf(args + n, sizeof(args) - n, "%s%s",
+				      i > 2 ? " " : "", argv[i]);
+	relid = vmbus_server_add_device(c->server, argv[1],
+					argc > 2 ? args : NULL);
+	if (relid < 0) {
+		*err = strerror(-relid);
+		return relid;
+	}
+	fprintf(out, "relid %d\n", relid);
+	return 0;
+}
+
+static int ctl_cmd_rescind(struct ctl *c, int argc, char **argv, FILE *out,
+			   const char **err)
+{
+	unsigned long relid;
+	char *end;
+	int ret;
+
+	(void)argc;
+	(void)out;
+	errno = 0;
+	relid = strtoul(argv[1], &end, 10);
+	if (errno || *end || end == argv[1] || !relid || relid > UINT32_MAX) {
+		*err = "relid must be a positive number";
+		return -EINVAL;
+	}
+	ret = vmbus_server_rescind(c->server, (uint32_t)relid);
+	if (ret < 0) {
+		*err = strerror(-ret);
+		return ret;
+	}
+	return 0;
+}
+
+static const struct ctl_cmd ctl_cmds[] = {
+	{ "help", "help", "list the commands", 0, ctl_cmd_help },
+	{ "list", "list",
+	  "one line per channel: relid, vsp, class, instance, state, counters",
+	  0, ctl_cmd_list },
+	{ "offer", "offer <vsp> [args...]",
+	  "add a device served by <vsp> (e.g. echo) and offer it; prints its relid",
+	  1, ctl_cmd_offer },
+	{ "rescind", "rescind <relid>",
+	  "close the device's channel and rescind it", 1, ctl_cmd_rescind },
+};
+
+#define CTL_NR_CMDS (sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
+
+static int ctl_cmd_help(struct ctl *c, int argc, char **argv, FILE *out,
+			const char **err)
+{
+	size_t i;
+
+	(void)c;
+	(void)argc;
+	(void)argv;
+	(void)err;
+	for (i = 0; i < CTL_NR_CMDS; i++)
+		fprintf(out, "%-24s %s\n", ctl_cmds[i].usage, ctl_cmds[i].help);
+	return 0;
+}
+
+/* Run one request line; the reply always ends with "ok" or "error: ...". */
+static void ctl_execute(struct ctl *c, char *line, FILE *out)
+{
+	char *argv[CTL_MAX_ARGS + 1], *save = NULL, *tok;
+	const char *err = NULL;
+	int argc = 0;
+	size_t i;
+
+	for (tok = strtok_r(line, " \t\r", &save); tok;
+	     tok = strtok_r(NULL, " \t\r", &save)) {
+		if (argc == CTL_MAX_ARGS) {
+			fprintf(out, "error: too many arguments\n");
+			return;
+		}
+		argv[argc++] = tok;
+	}
+	argv[argc] = NULL;
+	if (!argc)
+		return;		/* blank lines get no reply */
+	for (i = 0; i < CTL_NR_CMDS; i++) {
+		const struct ctl_cmd *cmd = &ctl_cmds[i];
+
+		if (strcmp(argv[0], cmd->name))
+			continue;
+		if (argc - 1 < cmd->min_args) {
+			fprintf(out, "error: usage: %s\n", cmd->usage);
+			return;
+		}
+		if (cmd->run(c, argc, argv, out, &err))
+			fprintf(out, "error: %s\n", err ? err : "failed");
+		else
+			fprintf(out, "ok\n");
+		return;
+	}
+	fprintf(out, "error: unknown command '%s' (try help)\n", argv[0]);
+}
+
+static void ctl_conn_close(struct ctl_conn *conn)
+{
+	struct ctl *c = conn->ctl;
+	struct ctl_conn **pp;
+
+	for (pp = &c->conns; *pp; pp = &(*pp)->next) {
+		if (*pp == conn) {
+			*pp = conn->next;
+			break;
+		}
+	}
+	evloop_del_fd(c->loop, conn->fd);
+	close(conn->fd);
+	free(conn);
+}
+
+static void ctl_reply(struct ctl_conn *conn, char *line)
+{
+	char *reply = NULL;
+	size_t len = 0, off = 0;
+	FILE *out = open_memstream(&reply, &len);
+
+	if (!out)
+		return;
+	ctl_execute(conn->ctl, line, out);
+	fclose(out);
+	/* Bounded by SO_SNDTIMEO: a client that does not read cannot stall the loop. */
+	while (off < len) {
+		ssize_t n = send(conn->fd, reply + off, len - off, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	free(reply);
+}
+
+static void ctl_conn_cb(void *opaque, uint32_t events)
+{
+	struct ctl_conn *conn = opaque;
+	char *nl;
+	ssize_t n;
+
+	(void)events;
+	n = recv(conn->fd, conn->buf + conn->len, sizeof(conn->buf) - 1 - conn->len,
+		 MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		ctl_conn_close(conn);
+		return;
+	}
+	conn->len += (size_t)n;
+	conn->buf[conn->len] = '\0';
+	while ((nl = strchr(conn->buf, '\n'))) {
+		*nl = '\0';
+		ctl_reply(conn, conn->buf);
+		conn->len -= (size_t)(nl + 1 - conn->buf);
+		memmove(conn->buf, nl + 1, conn->len + 1);
+	}
+	if (conn->len == sizeof(conn->buf) - 1) {
+		static const char msg[] = "error: line too long\n";
+
+		send(conn->fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL);
+		ctl_conn_close(conn);
+	}
+}
+
+static void ctl_accept_cb(void *opaque, uint32_t events)
+{
+	struct ctl *c = opaque;
+	struct timeval tv = { .tv_sec = 1 };
+	struct ctl_conn *conn;
+	int fd;
+
+	(void)events;
+	fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	conn = calloc(1, sizeof(*conn));
+	if (!conn) {
+		close(fd);
+		return;
+	}
+	/* Replies are sent blocking, but never for longer than this. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	conn->ctl = c;
+	conn->fd = fd;
+	if (evloop_add_fd(c->loop, fd, EPOLLIN, ctl_conn_cb, conn)) {
+		close(fd);
+		free(conn);
+		return;
+	}
+	conn->next = c->conns;
+	c->conns = conn;
+}
+
+static int ctl_sockaddr(const char *path, struct sockaddr_un *addr)
+{
+	memset(addr, 0, sizeof(*addr));
+	addr->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(addr->sun_path))
+		return -ENAMETOOLONG;
+	strcpy(addr->sun_path, path);
+	return 0;
+}
+
+struct ctl *ctl_create(struct evloop *loop, const char *path,
+		       struct vmbus_server *server)
+{
+	struct sockaddr_un addr;
+	struct ctl *c;
+
+	if (ctl_sockaddr(path, &addr)) {
+		log_msg("control socket path too long: %s", path);
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->loop = loop;
+	c->server = server;
+	c->path = strdup(path);
+	if (!c->path)
+		goto err_free_c;
+	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->listen_fd < 0)
+		goto err_free_path;
+	unlink(path);
+	if (bind(c->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(c->listen_fd, 8) < 0) {
+		log_msg("control socket %s: %s", path, strerror(errno));
+		goto err_close_listen;
+	}
+	if (evloop_add_fd(loop, c->listen_fd, EPOLLIN, ctl_accept_cb, c))
+		goto err_unlink;
+	return c;
+
+err_unlink:
+	unlink(path);
+err_close_listen:
+	close(c->listen_fd);
+err_free_path:
+	free(c->path);
+err_free_c:
+	free(c);
+	return NULL;
+}
+
+void ctl_destroy(struct ctl *c)
+{
+	if (!c)
+		return;
+	while (c->conns)
+		ctl_conn_close(c->conns);
+	evloop_del_fd(c->loop, c->listen_fd);
+	close(c->listen_fd);
+	unlink(c->path);
+	free(c->path);
+	free(c);
+}
+
+/* ---- client: hvcore ctl ---- */
+
+static int ctl_connect(const char *path)
+{
+	struct sockaddr_un addr;
+	int fd;
+
+	if (ctl_sockaddr(path, &addr))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/*
+ * With no --socket: the one live hvcore's socket in the default directory.
+ * Sockets nobody answers on are left-overs of a killed hvcore and ignored.
+ */
+static int ctl_find_socket(char *path, size_t len)
+{
+	char dir[PATH_MAX], cand[PATH_MAX];
+	struct dirent *de;
+	int found = 0;
+	DIR *d;
+
+	if (vm_default_run_dir(dir, sizeof(dir), false))
+		return -ENAMETOOLONG;
+	d = opendir(dir);
+	if (!d) {
+		fprintf(stderr, "hvcore ctl: no hvcore running (%s: %s)\n",
+			dir, strerror(errno));
+		return -ENOENT;
+	}
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		int fd;
+
+		if (n < 6 || strcmp(de->d_name + n - 5, ".sock"))
+			continue;
+		if (snprintf(cand, sizeof(cand), "%s/%s", dir, de->d_name) >=
+		    (int)sizeof(cand))
+			continue;
+		fd = ctl_connect(cand);
+		if (fd < 0)
+			continue;
+		close(fd);
+		if (!found++)
+			snprintf(path, len, "%s", cand);
+	}
+	closedir(d);
+	if (found == 1)
+		return 0;
+	if (found)
+		fprintf(stderr, "hvcore ctl: %d hvcore instances in %s, pick one with --socket\n",
+			found, dir);
+	else
+		fprintf(stderr, "hvcore ctl: no hvcore running (nothing in %s)\n",
+			dir);
+	return found ? -EEXIST : -ENOENT;
+}
+
+static void ctl_client_usage(FILE *fp)
+{
+	size_t i;
+
+	fprintf(fp,
+		"Usage: hvcore ctl [--socket PATH] <command> [args...]\n"
+		"\n"
+		"Send one command to a running hvcore and print its reply.\n"
+		"Exit status 0 if the reply ends in 'ok', 1 on 'error: ...',\n"
+		"2 if no hvcore could be reached.\n"
+		"\n"
+		"  -s, --socket PATH  control socket (default: the only live one in\n"
+		"                     $XDG_RUNTIME_DIR/hvcore, /run/hvcore as root,\n"
+		"                     else /tmp/hvcore-<uid>)\n"
+		"  -h, --help         this text\n"
+		"\nCommands:\n");
+	for (i = 0; i < CTL_NR_CMDS; i++)
+		fprintf(fp, "  %-24s %s\n", ctl_cmds[i].usage, ctl_cmds[i].help);
+}
+
+int ctl_client_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char path[PATH_MAX] = "", line[CTL_LINE_MAX], reply[4096];
+	size_t n = 0, got = 0;
+	const char *last;
+	int opt, fd, i;
+	ssize_t r;
+
+	/* "+": stop at the command, whose own arguments may start with '-'. */
+	while ((opt = getopt_long(argc, argv, "+s:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			snprintf(path, sizeof(path), "%s", optarg);
+			break;
+		case 'h':
+			ctl_client_usage(stdout);
+			return 0;
+		default:
+			ctl_client_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		ctl_client_usage(stderr);
+		return 2;
+	}
+	if (!path[0] && ctl_find_socket(path, sizeof(path)))
+		return 2;
+	for (i = optind; i < argc && n < sizeof(line) - 1; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s",
+				      i > optind ? " " : "", argv[i]);
+	if (n >= sizeof(line) - 1) {
+		fprintf(stderr, "hvcore ctl: command too long\n");
+		return 2;
+	}
+	line[n++] = '\n';
+	fd = ctl_connect(path);
+	if (fd < 0) {
+		fprintf(stderr, "hvcore ctl: %s: %s\n", path, strerror(-fd));
+		return 2;
+	}
+	if (send(fd, line, n, MSG_NOSIGNAL) != (ssize_t)n) {
+		fprintf(stderr, "hvcore ctl: send: %s\n", strerror(errno));
+		close(fd);
+		return 2;
+	}
+	shutdown(fd, SHUT_WR);
+	/* The server replies to the one line, then sees EOF and closes. */
+	while ((r = read(fd, reply + got, sizeof(reply) - 1 - got)) > 0) {
+		fwrite(reply + got, 1, (size_t)r, stdout);
+		got += (size_t)r;
+		if (got == sizeof(reply) - 1) {
+			/* Keep only the tail: the last line is what decides. */
+			memmove(reply, reply + got - 256, 256);
+			got = 256;
+		}
+	}
+	close(fd);
+	reply[got] = '\0';
+	while (got && reply[got - 1] == '\n')
+		reply[--got] = '\0';
+	last = strrchr(reply, '\n');
+	last = last ? last + 1 : reply;
+	if (!strcmp(last, "ok"))
+		return 0;
+	if (!got)
+		fprintf(stderr, "hvcore ctl: no reply\n");
+	return 1;
+}

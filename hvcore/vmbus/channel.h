@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * hvcore's VMBus channels: the calls a VSP makes on its channel and device
+ * (send a packet, keep private state, add sub-channels), and the channel
+ * state machine the server drives (offer, open, close, rescind, service).
+ */
+#ifndef HVCORE_VMBUS_CHANNEL_H
+#define HVCORE_VMBUS_CHANNEL_H
+
+#include <stdint.h>
+
+#include "ring/ring_ops.h"
+
+struct guest_mem;
+struct vmbus_chan;
+struct vmbus_dev;
+
+/* --- For VSPs --- */
+
+const struct guest_mem *vmbus_chan_mem(const struct vmbus_chan *ch);
+struct vmbus_dev *vmbus_chan_dev(const struct vmbus_chan *ch);
+uint32_t vmbus_chan_relid(const struct vmbus_chan *ch);
+uint16_t vmbus_chan_sub_index(const struct vmbus_chan *ch);
+/* The 120 user-data bytes of the guest's OPENCHANNEL. */
+const uint8_t *vmbus_chan_open_data(const struct vmbus_chan *ch);
+void *vmbus_chan_priv(const struct vmbus_chan *ch);
+void vmbus_chan_set_priv(struct vmbus_chan *ch, void *priv);
+
+void *vmbus_dev_priv(const struct vmbus_dev *dev);
+void vmbus_dev_set_priv(struct vmbus_dev *dev, void *priv);
+const char *vmbus_dev_name(const struct vmbus_dev *dev);
+
+/*
+ * Offer sub-channels 1..@count of @dev that do not exist yet (the guest
+ * asked for them).  0 or -errno.
+ */
+int vmbus_dev_add_subchannels(struct vmbus_dev *dev, uint32_t count);
+
+/*
+ * Send one packet to the guest: a descriptor of @type/@flags/@trans_id with
+ * offset8 = 2, then the bytes of @iov[0..n).  Returns 0; -EAGAIN when the
+ * host->guest ring is full (the channel then waits for the guest to free
+ * space: the VSP returns VSP_PKT_RETRY and sees the packet again, so it must
+ * send nothing before a send that can fail); -EMSGSIZE if it can never fit;
+ * -EPIPE if the channel is not open.
+ */
+int vmbus_chan_send(struct vmbus_chan *ch, uint16_t type, uint16_t flags,
+		    uint64_t trans_id, const struct hvring_iov *iov,
+		    uint32_t n);
+
+/* --- For the server --- */
+
+struct vmbus_server;
+
+struct vmbus_chan *chan_create(struct vmbus_dev *dev, uint16_t sub_index);
+void chan_destroy(struct vmbus_chan *ch);
+/* Send OFFERCHANNEL for @ch (connected guest). */
+void chan_offer(struct vmbus_chan *ch);
+/* Host-side close: VSP close, rings unmapped, ring GPADL released. */
+void chan_close(struct vmbus_chan *ch);
+/* The guest signalled @ch (event or monitor bit): read and dispatch. */
+void chan_service(struct vmbus_chan *ch);
+
+uint32_t chan_handle_open(struct vmbus_server *s, const void *msg,
+			  uint32_t len);
+uint32_t chan_handle_close(struct vmbus_server *s, const void *msg,
+			   uint32_t len);
+uint32_t chan_handle_modify(struct vmbus_server *s, const void *msg,
+			    uint32_t len);
+
+#endif

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * State shared by the files of hvcore's VMBus server (server.c, channel.c,
+ * gpadl.c, monitor.c); VSPs never include it.  Everything here runs on the
+ * event-loop thread only, so none of it is locked.
+ */
+#ifndef HVCORE_VMBUS_INT_H
+#define HVCORE_VMBUS_INT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hvis/tlfs.h"
+#include "hvis/vmbus_msg.h"
+#include "ring/ring_ops.h"
+#include "vmbus/gpadl.h"
+
+struct evloop;
+struct guest_mem;
+struct transport;
+struct vsp_ops;
+
+/* Per-channel connection id = base + relid, always < HVSHM_MAX_CONNECTION_ID. */
+#define VMBUS_CHAN_CONN_ID_BASE	2048u
+#define VMBUS_MAX_SUBCHANNELS	64
+/* Largest packet the host copies out of a ring: bigger is a violation. */
+#define VMBUS_PKT_MAX		(64u * 1024)
+/* Packets handled per wakeup before yielding to the other channels. */
+#define VMBUS_SERVICE_BUDGET	64
+
+#define CHAN_IDLE	0	/* exists, not offered on this connection */
+#define CHAN_OFFERED	1	/* offer sent; closed */
+#define CHAN_OPEN	2	/* rings mapped, being serviced */
+#define CHAN_CLOSING	3	/* VSP close running; no servicing */
+#define CHAN_RESCINDED	4	/* rescind sent; waiting for RELID_RELEASED */
+
+struct vmbus_chan {
+	struct vmbus_dev *dev;
+	uint32_t relid;
+	uint16_t sub_index;
+	int state;			/* CHAN_* */
+	int monitor_id;			/* 0..127, or -1: dedicated interrupt */
+	uint32_t target_vp;
+
+	/* Open channel: views into the ring GPADL (see chan_handle_open). */
+	struct gpadl *ring_gpadl;
+	struct hvring in;		/* guest -> host: host reads */
+	struct hvring out;		/* host -> guest: host writes */
+	uint32_t open_id;
+	uint8_t open_data[HVIS_OFFER_USER_DEFINED_BYTES];
+	bool send_blocked;		/* out ring full: waiting for space */
+	uint32_t send_need;		/* bytes the blocked packet needs */
+	bool signal_due;		/* a write or read asked to signal the guest */
+	int resume_timer;		/* budget ran out: continue from a timer */
+	bool in_service;		/* chan_service() on the stack */
+
+	uint64_t pkts_in, pkts_out, bytes_in, bytes_out;
+	void *priv;			/* the VSP's */
+};
+
+struct vmbus_dev {
+	struct vmbus_dev *next;
+	struct vmbus_server *srv;
+	const struct vsp_ops *ops;
+	void *priv;			/* the VSP's */
+	struct hvis_guid instance;
+	bool monitored;			/* its channels use MNF */
+	bool rescinded;			/* going away: never offered again */
+	struct vmbus_chan *chans[VMBUS_MAX_SUBCHANNELS + 1];	/* [0] primary */
+};
+
+struct vmbus_server {
+	struct evloop *loop;
+	const struct guest_mem *mem;
+	struct transport *t;
+
+	/* Connection (INITIATE_CONTACT .. UNLOAD). version 0 = disconnected. */
+	uint32_t version;
+	uint32_t max_version;
+	uint32_t target_vcpu;
+	bool offers_requested;
+	struct hvis_monitor_page *monitor_page[2];	/* [1] = guest -> host */
+
+	struct vmbus_dev *devs;
+	uint32_t nr_devs_added;		/* drives VSP_SIGNAL_ALTERNATE */
+	struct vmbus_chan *chans[HVIS_VMBUS_MAX_RELID + 1];	/* by relid */
+
+	struct gpadl *gpadls;
+	uint32_t nr_gpadls, nr_pending_gpadls;
+	uint64_t gpadl_pages;
+
+	struct vmbus_chan *monitor_chans[HVIS_MONITOR_ID_COUNT];
+	uint32_t nr_monitored_open;
+	int monitor_timer;
+	uint64_t monitor_delay_ns;
+	uint64_t monitor_idle_ns;
+
+	/* Rate limit for complaints about the guest. */
+	uint64_t log_window_start_ns;
+	uint32_t log_in_window, log_suppressed;
+
+	uint8_t pktbuf[VMBUS_PKT_MAX];
+};
+
+/* server.c */
+void vmbus_post(struct vmbus_server *s, const void *msg, uint32_t len);
+void vmbus_guest_err(struct vmbus_server *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Close and rescind every channel of @dev; @why goes in the log. */
+void vmbus_dev_rescind(struct vmbus_dev *dev, const char *why);
+/*
+ * Free @ch and its relid, and its device once the device is rescinded and
+ * its last channel gone.  True if the device was freed.
+ */
+bool vmbus_chan_forget(struct vmbus_chan *ch);
+/* Highest version the server accepts (default 5.3); for fallback tests. */
+void vmbus_server_set_max_version(struct vmbus_server *s, uint32_t version);
+/* Text form of a wire GUID; @buf holds 37 bytes. */
+void vmbus_guid_text(const struct hvis_guid *g, char *buf);
+
+/* monitor.c */
+int monitor_alloc(struct vmbus_server *s, struct vmbus_chan *ch);
+void monitor_free(struct vmbus_server *s, struct vmbus_chan *ch);
+/* Publish @ch's monitor parameter on the guest's monitor page. */
+void monitor_offer(struct vmbus_server *s, struct vmbus_chan *ch);
+/* A monitored channel opened / closed: start or let stop the poller. */
+void monitor_chan_opened(struct vmbus_server *s);
+void monitor_chan_closed(struct vmbus_server *s);
+/* One poll of monitor page 2 (also the timer body). */
+bool monitor_poll_once(struct vmbus_server *s);
+void monitor_stop(struct vmbus_server *s);
+
+#endif

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The interface every VSP (virtualization service provider: the host half of
+ * a synthetic device) fills, and the registry the VMBus server looks VSPs up
+ * in by name.  A VSP sees only its device, its channels and guest memory.
+ */
+#ifndef HVCORE_VSP_H
+#define HVCORE_VSP_H
+
+#include <stdint.h>
+
+#include "hvis/types.h"
+
+struct vmbus_dev;
+struct vmbus_chan;
+
+/* How a VSP's channels ask the guest to signal the host. */
+#define VSP_SIGNAL_DEDICATED	0	/* HvSignalEvent on the channel's connection id */
+#define VSP_SIGNAL_MONITORED	1	/* MNF: a bit in monitor page 2 */
+#define VSP_SIGNAL_ALTERNATE	2	/* devices alternate, to exercise both */
+
+/* packet() results besides 0 (consumed) and -errno (protocol violation). */
+#define VSP_PKT_RETRY		1	/* reply did not fit: keep the packet, redeliver later */
+
+struct vsp_ops {
+	const char *name;
+	struct hvis_guid class_id;
+	uint32_t signal_style;		/* VSP_SIGNAL_* */
+
+	/*
+	 * The device is being created, before its first offer.  Parse @args
+	 * (may be NULL) and hang private state on the device.  0 or -errno.
+	 */
+	int (*offer)(struct vmbus_dev *dev, const char *args);
+	/* The guest opened @ch (primary or sub-channel).  0 or -errno. */
+	int (*open)(struct vmbus_chan *ch);
+	/*
+	 * One packet from the guest: @pkt is a private copy of the descriptor
+	 * and payload, @len == len8 * 8, the descriptor's offset8/len8 already
+	 * checked against @len by the ring code.  Returns 0, VSP_PKT_RETRY, or
+	 * -errno for a protocol violation (the device is then rescinded; the
+	 * VSP has logged why).
+	 */
+	int (*packet)(struct vmbus_chan *ch, const void *pkt, uint32_t len);
+	/* @ch was closed by the guest, by an unload, or by a rescind. */
+	void (*close)(struct vmbus_chan *ch);
+	/* The guest disconnected (unload or reset): forget negotiated state. */
+	void (*reset)(struct vmbus_dev *dev);
+	/* The device goes away for good: free what offer() allocated. */
+	void (*release)(struct vmbus_dev *dev);
+};
+
+/* The VSP registered under @name, or NULL. */
+const struct vsp_ops *vsp_lookup(const char *name);
+
+/* Each VSP exports its ops; vsp_lookup() knows them all. */
+extern const struct vsp_ops echo_vsp_ops;
+
+#endif
