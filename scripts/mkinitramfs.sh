@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Build a small busybox initramfs (cpio.gz) that loads hvis modules in a guest.
+#
+# usage: scripts/mkinitramfs.sh -r RELEASE -o OUT.cpio.gz [options] [MODULE.ko ...]
+#   -r RELEASE   kernel release the modules were built for (uname -r in the guest)
+#   -o FILE      output archive (gzip-compressed newc cpio)
+#   -s SCRIPT    guest program to run after the modules are loaded; the guest
+#                powers off when it returns (test mode). Without -s, or with
+#                hvis.shell=1 on the kernel command line, the guest gets a shell
+#                on the console and `poweroff` ends it (interactive mode).
+#   -f SRC:DEST  copy a host file into the image at DEST (repeatable)
+#   -k NAME      add Debian's module NAME (and what it depends on) from
+#                /lib/modules/RELEASE, decompressed if it is .ko.xz/.ko.zst
+#   -n           load none of the MODULE.ko at boot (the guest script does it)
+#
+# Each MODULE.ko lands in /lib/modules/RELEASE/extra/ and is loaded at boot, in
+# command-line order, with insmod by path (hv_vmbus carries the in-tree name, so
+# modprobe must never pick Debian's copy instead). depmod runs on the host so
+# `modprobe` works in the guest too. The archive is reproducible: fixed mtimes,
+# sorted entries, no inode numbers, gzip without a name or time stamp.
+set -euo pipefail
+
+die() { echo "mkinitramfs.sh: $*" >&2; exit 1; }
+
+rel="" out="" script="" autoload=1
+files=() kmods=() mods=()
+while getopts "r:o:s:f:k:nh" opt; do
+	case $opt in
+	r) rel=$OPTARG ;;
+	o) out=$OPTARG ;;
+	s) script=$OPTARG ;;
+	f) files+=("$OPTARG") ;;
+	k) kmods+=("$OPTARG") ;;
+	n) autoload=0 ;;
+	h) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) die "bad option (try -h)" ;;
+	esac
+done
+shift $((OPTIND - 1))
+mods=("$@")
+[ -n "$rel" ] || die "-r RELEASE is required"
+[ -n "$out" ] || die "-o OUT is required"
+
+busybox=""
+for b in /bin/busybox /usr/bin/busybox; do
+	[ -x "$b" ] && { busybox=$b; break; }
+done
+[ -n "$busybox" ] || die "busybox not found (apt-get install busybox-static)"
+# A dynamically linked busybox would need its libc in the image too.
+if readelf -l "$busybox" 2>/dev/null | grep -q 'Requesting program interpreter'; then
+	die "$busybox is dynamically linked; install busybox-static"
+fi
+
+stage=$(mktemp -d "${TMPDIR:-/tmp}/hvis-initramfs.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+moddir=$stage/lib/modules/$rel
+
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,etc,hvis} \
+	"$moddir/extra"
+cp "$busybox" "$stage/bin/busybox"
+# Applet links made here rather than by `busybox --install` at boot, so the
+# image is complete before the guest runs anything.
+while IFS= read -r applet; do
+	[ "$applet" = bin/busybox ] && continue
+	[ -e "$stage/$applet" ] && continue
+	mkdir -p "$(dirname "$stage/$applet")"
+	ln -s /bin/busybox "$stage/$applet"
+done < <("$busybox" --list-full)
+
+# Debian modules wanted in the guest, with their dependencies from modules.dep.
+add_kmod() {
+	local name=$1 dep path src dst
+	dep=/lib/modules/$rel/modules.dep
+	[ -r "$dep" ] || die "no $dep for -k $name"
+	path=$(modinfo -k "$rel" -F filename "$name" 2>/dev/null | head -n 1) ||
+		die "modinfo: no module '$name' for $rel"
+	[ -n "$path" ] || die "no module '$name' for $rel"
+	case $path in (builtin*|"(builtin)") return 0 ;; esac
+	for src in $(modprobe -S "$rel" --show-depends "$name" 2>/dev/null |
+		     awk '$1 == "insmod" { print $2 }'); do
+		dst=$stage/${src%.xz}
+		dst=${dst%.zst}
+		[ -e "$dst" ] && continue
+		mkdir -p "$(dirname "$dst")"
+		case $src in
+		*.xz) xz -dc "$src" >"$dst" ;;
+		*.zst) zstd -qdc "$src" >"$dst" ;;
+		*) cp "$src" "$dst" ;;
+		esac
+	done
+}
+for k in "${kmods[@]}"; do add_kmod "$k"; done
+
+: >"$stage/etc/hvis-modules"
+for m in "${mods[@]}"; do
+	[ -f "$m" ] || die "module '$m' not found"
+	cp "$m" "$moddir/extra/"
+	[ "$autoload" = 1 ] &&
+		echo "/lib/modules/$rel/extra/$(basename "$m")" >>"$stage/etc/hvis-modules"
+done
+for f in "${files[@]}"; do
+	src=${f%%:*} dst=${f#*:}
+	[ -f "$src" ] || die "-f: '$src' not found"
+	mkdir -p "$stage/$(dirname "$dst")"
+	cp "$src" "$stage/$dst"
+done
+if [ -n "$script" ]; then
+	[ -f "$script" ] || die "-s: '$script' not found"
+	cp "$script" "$stage/hvis/run"
+	chmod 755 "$stage/hvis/run"
+fi
+for f in modules.builtin modules.builtin.modinfo modules.order; do
+	[ -r "/lib/modules/$rel/$f" ] && cp "/lib/modules/$rel/$f" "$moddir/"
+done
+depmod -b "$stage" "$rel" 2>/dev/null || echo "mkinitramfs.sh: depmod failed; insmod by path still works" >&2
+
+cat >"$stage/etc/inittab" <<'EOF'
+::respawn:-/bin/cttyhack /bin/sh -l
+::ctrlaltdel:/bin/poweroff
+::shutdown:/bin/sync
+EOF
+cat >"$stage/etc/profile" <<'EOF'
+export PS1='hvis-guest:\w# '
+echo "hvis guest: ls /sys/bus/vmbus/devices lists VMBus devices; poweroff ends the VM"
+EOF
+
+# /init: the console first (there is no /dev/console node in the archive, so
+# that building it needs no root), then the pseudo file systems, the modules,
+# and either the test program or busybox init with a shell.
+cat >"$stage/init" <<'EOF'
+#!/bin/sh
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+exec 0</dev/console 1>/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+export PATH=/sbin:/usr/sbin:/bin:/usr/bin HOME=/root
+echo "HVIS-GUEST-UP $(cut -d' ' -f1 /proc/uptime) $(uname -r)"
+while read -r m; do
+	[ -n "$m" ] || continue
+	if ! insmod "$m"; then
+		echo "HVIS-GUEST-INSMOD-FAILED $m"
+	fi
+done </etc/hvis-modules
+shell=0
+grep -qw 'hvis.shell=1' /proc/cmdline && shell=1
+if [ -x /hvis/run ] && [ "$shell" = 0 ]; then
+	/hvis/run
+	echo "HVIS-GUEST-DONE rc=$?"
+	sync
+	poweroff -f
+fi
+exec /sbin/init
+EOF
+chmod 755 "$stage/init"
+
+# Reproducible archive: one mtime, sorted names, root-owned, device-independent.
+find "$stage" -exec touch -h -d @0 {} +
+mkdir -p "$(dirname "$out")"
+(cd "$stage" && find . -mindepth 1 | LC_ALL=C sort |
+	cpio -o -H newc -R 0:0 --reproducible --quiet) | gzip -n -1 >"$out.tmp"
+mv "$out.tmp" "$out"
