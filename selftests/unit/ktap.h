@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR MIT */
 /*
- * KTAP output for the unit tier: every result line names the tier ("unit")
+ * KTAP output for every unit-tier program: each prints one KTAP document and
+ * every result line names the tier and the component ("ok 3 unit ring: ...")
  * so that scripts/ktap-summary can merge it with the other tiers.
  */
 #ifndef HVIS_UNIT_KTAP_H
@@ -19,7 +20,7 @@ static inline void ktap_plan(struct ktap *k, int count)
 {
 	k->n = 0;
 	k->failed = 0;
-	printf("TAP version 13\n1..%d\n", count);
+	printf("KTAP version 1\n1..%d\n", count);
 	fflush(stdout);
 }
 
@@ -52,6 +53,44 @@ static inline void ktap_diag(const char *fmt, ...)
 	va_end(ap);
 	putchar('\n');
 	fflush(stdout);
+}
+
+/*
+ * Fail the enclosing bool test function, naming the check: the first failed
+ * check is the one worth reading, the rest usually follow from it.
+ */
+#define KTAP_CHECK(cond)						\
+	do {								\
+		if (!(cond)) {						\
+			ktap_diag("%s:%d: check failed: %s", __FILE__,	\
+				  __LINE__, #cond);			\
+			return false;					\
+		}							\
+	} while (0)
+
+/* One test of a table run by ktap_run_cases(). */
+struct ktap_case {
+	const char *what;
+	bool (*run)(void);	/* true on pass; says why not with ktap_diag() */
+};
+
+#define KTAP_ARRAY_SIZE(a)	((int)(sizeof(a) / sizeof((a)[0])))
+
+/*
+ * Run every case of @cases as "unit <component>: <what>"; the result is the
+ * program's exit status.
+ */
+static inline int ktap_run_cases(const char *component,
+				 const struct ktap_case *cases, int count)
+{
+	struct ktap k;
+	int i;
+
+	ktap_plan(&k, count);
+	for (i = 0; i < count; i++)
+		ktap_result(&k, cases[i].run(), "%s: %s", component,
+			    cases[i].what);
+	return k.failed ? 1 : 0;
 }
 
 #endif /* HVIS_UNIT_KTAP_H */

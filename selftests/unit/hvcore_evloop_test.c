@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests for evloop.c: timer order and re-arming, deletion from callbacks, fds, stop. */
+/* Unit tests of hvcore/evloop.c: timer order and re-arming, deletion from callbacks, fds, stop. */
 #include <stdint.h>
 #include <time.h>
 #include <unistd.h>
@@ -179,9 +179,17 @@ static bool evloop_test_fd_delete_in_batch(void)
 	return true;
 }
 
-const struct ktap_case evloop_cases[] = {
-	{ "evloop_timer_order", evloop_test_timer_order },
-	{ "evloop_timer_rearm_and_delete", evloop_test_rearm_and_delete },
-	{ "evloop_fd_delete_in_batch", evloop_test_fd_delete_in_batch },
-	{ NULL, NULL },
+static const struct ktap_case evloop_test_cases[] = {
+	{ "timers fire in deadline order, stop code kept",
+	  evloop_test_timer_order },
+	{ "timer re-arms, a callback deletes another timer",
+	  evloop_test_rearm_and_delete },
+	{ "fd deleted by a callback in the same batch",
+	  evloop_test_fd_delete_in_batch },
 };
+
+int main(void)
+{
+	return ktap_run_cases("hvcore-evloop", evloop_test_cases,
+			      KTAP_ARRAY_SIZE(evloop_test_cases));
+}

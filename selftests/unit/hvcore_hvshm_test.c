@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests for hvshm.c over a BAR in plain memory: header, post slot, bitmap, SIMP queueing, EOM. */
+/*
+ * Unit tests of hvcore/hvshm.c over a BAR in plain memory: header, post slot,
+ * signal bitmap, SIMP queueing and EOM.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,8 +103,10 @@ static bool hvshm_test_header(void)
 	    h->signal_offset != HVSHM_SIGNAL_OFFSET ||
 	    h->simp_offset != HVSHM_SIMP_OFFSET ||
 	    h->siefp_offset != HVSHM_SIEFP_OFFSET ||
-	    h->max_connection_id != HVSHM_MAX_CONNECTION_ID)
-		ok = ktap_fail("header field mismatch");
+	    h->max_connection_id != HVSHM_MAX_CONNECTION_ID) {
+		ktap_diag("header field mismatch");
+		ok = false;
+	}
 	hvshm_test_teardown(&ht);
 	KTAP_CHECK(!hvshm_bar_create(ht.bar, 0, NULL, hvshm_test_raise, NULL));
 	KTAP_CHECK(!hvshm_bar_create(ht.bar, HVSHM_MAX_VCPUS + 1, NULL,
@@ -303,13 +308,19 @@ static bool hvshm_test_signal_guest(void)
 	return true;
 }
 
-const struct ktap_case hvshm_cases[] = {
-	{ "hvshm_header", hvshm_test_header },
-	{ "hvshm_post_slot", hvshm_test_post_slot },
-	{ "hvshm_signal_bitmap", hvshm_test_signal_bitmap },
-	{ "hvshm_queue_eom", hvshm_test_queue_eom },
-	{ "hvshm_queue_full", hvshm_test_queue_full },
-	{ "hvshm_retry_timer", hvshm_test_retry_timer },
-	{ "hvshm_signal_guest", hvshm_test_signal_guest },
-	{ NULL, NULL },
+static const struct ktap_case hvshm_test_cases[] = {
+	{ "BAR header fields, bad vCPU counts rejected", hvshm_test_header },
+	{ "post slot: stray doorbell, answer, no re-post, oversize", hvshm_test_post_slot },
+	{ "signal bitmap: one signal per set bit, then cleared", hvshm_test_signal_bitmap },
+	{ "SIMP messages queued behind PENDING until EOM", hvshm_test_queue_eom },
+	{ "full SIMP queue refuses with ENOSPC", hvshm_test_queue_full },
+	{ "slot freed without EOM: retry timer delivers", hvshm_test_retry_timer },
+	{ "signal_guest sets SIEFP flags, ignores out of range",
+	  hvshm_test_signal_guest },
 };
+
+int main(void)
+{
+	return ktap_run_cases("hvcore-hvshm", hvshm_test_cases,
+			      KTAP_ARRAY_SIZE(hvshm_test_cases));
+}

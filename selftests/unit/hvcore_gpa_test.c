@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests for gpa.c: every edge of the guest RAM range and every overflow. */
+/* Unit tests of hvcore/gpa.c: every edge of the guest RAM range and every overflow. */
 #include <stdint.h>
 
 #include "gpa.h"
@@ -49,9 +49,14 @@ static bool gpa_test_pfn(void)
 	return true;
 }
 
-const struct ktap_case gpa_cases[] = {
-	{ "gpa_bounds", gpa_test_bounds },
-	{ "gpa_overflow", gpa_test_overflow },
-	{ "gpa_pfn", gpa_test_pfn },
-	{ NULL, NULL },
+static const struct ktap_case gpa_test_cases[] = {
+	{ "bounds of the RAM range", gpa_test_bounds },
+	{ "gpa + len overflow rejected", gpa_test_overflow },
+	{ "PFN mapping and shifted-out high bits", gpa_test_pfn },
 };
+
+int main(void)
+{
+	return ktap_run_cases("hvcore-gpa", gpa_test_cases,
+			      KTAP_ARRAY_SIZE(gpa_test_cases));
+}
