@@ -41,7 +41,7 @@ static void main_usage(FILE *fp)
 		"hvcore runs a Linux guest under QEMU and plays the Hyper-V host for it:\n"
 		"a VMBus server and its device back ends (VSPs), reached by the guest\n"
 		"through the hvshm transport (an ivshmem-doorbell PCI device whose\n"
-		"server is hvcore) on machines without Hyper-V or KVM.\n"
+		"server is hvcore), on machines without Hyper-V.\n"
 		"\nCommands:\n");
 	for (i = 0; i < MAIN_NR_CMDS; i++)
 		fprintf(fp, "  %-6s %s\n", main_cmds[i].name, main_cmds[i].summary);
@@ -79,10 +79,11 @@ static void main_run_usage(FILE *fp)
 "  -e, --echo N          offer N echo test devices at boot\n"
 "\n"
 "QEMU:\n"
-"  -A, --accel MODE      tcg (default), kvm, or auto (kvm if /dev/kvm can\n"
-"                        create a VM, else tcg).  tcg is the default because\n"
-"                        nested KVM that passes that check may still be\n"
-"                        unable to run QEMU's vCPUs\n"
+"  -A, --accel MODE      auto (default), kvm or tcg.  auto picks kvm only if\n"
+"                        the CPU flags show vmx or svm and /dev/kvm runs a\n"
+"                        one-instruction test guest to its hlt; otherwise\n"
+"                        tcg, and -v logs why.  kvm fails at start, before\n"
+"                        QEMU runs, if that test fails\n"
 "  -q, --qemu PATH       QEMU binary (default qemu-system-x86_64)\n"
 "  -C, --console WHERE   guest serial console: stdio (default, on this\n"
 "                        terminal) or file:PATH\n"
@@ -208,7 +209,7 @@ static int main_cmd_run(int argc, char **argv)
 		.cfg = {
 			.memory_mib = VM_DEFAULT_MEMORY_MIB,
 			.cpus = VM_DEFAULT_CPUS,
-			.accel = "tcg",
+			.accel = "auto",
 			.qemu = "qemu-system-x86_64",
 			.console = "stdio",
 		},

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The qemu backend: Debian's qemu-system-x86_64 with shared RAM and hvcore as its ivshmem server. */
 #include "backend/backend.h"
+#include "backend/kvm_probe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,9 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <linux/kvm.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -56,32 +55,6 @@ struct qemu {
 	bool use_kvm;
 };
 
-static int qemu_kvm_usable(char *why, size_t len)
-{
-	int kvm, vm;
-
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0) {
-		snprintf(why, len, "/dev/kvm: %s", strerror(errno));
-		return -errno;
-	}
-	if (ioctl(kvm, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
-		snprintf(why, len, "/dev/kvm: unexpected API version");
-		close(kvm);
-		return -ENODEV;
-	}
-	/* Opening is not enough: nested setups refuse to create a VM. */
-	vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	if (vm < 0) {
-		snprintf(why, len, "KVM_CREATE_VM: %s", strerror(errno));
-		close(kvm);
-		return -ENODEV;
-	}
-	close(vm);
-	close(kvm);
-	return 0;
-}
-
 static bool qemu_in_path(const char *prog)
 {
 	const char *path = getenv("PATH");
@@ -102,25 +75,39 @@ static bool qemu_in_path(const char *prog)
 	return false;
 }
 
+/*
+ * Resolves --accel auto here, once, into "kvm" or "tcg": only a KVM that can
+ * run a vCPU counts, because QEMU started on one that cannot aborts with an
+ * assertion instead of an error.
+ */
 static int qemu_probe(struct vm *vm, char *why, size_t len)
 {
-	const struct vm_config *cfg = &vm->cfg;
-	char kvm_why[128];
+	struct vm_config *cfg = &vm->cfg;
+	char kvm_why[192];
 
 	if (!qemu_in_path(cfg->qemu)) {
 		snprintf(why, len, "%s not found", cfg->qemu);
 		return -ENOENT;
 	}
 	if (!strcmp(cfg->accel, "kvm")) {
-		if (qemu_kvm_usable(why, len))
+		if (kvm_probe(kvm_why, sizeof(kvm_why))) {
+			snprintf(why, len,
+				 "--accel kvm, but KVM cannot run a guest here: %s. Use --accel tcg or auto",
+				 kvm_why);
 			return -ENODEV;
-	} else if (strcmp(cfg->accel, "tcg") && strcmp(cfg->accel, "auto")) {
+		}
+	} else if (!strcmp(cfg->accel, "auto")) {
+		if (kvm_probe(kvm_why, sizeof(kvm_why))) {
+			log_debug("qemu: --accel auto chose tcg: %s", kvm_why);
+			cfg->accel = "tcg";
+		} else {
+			log_debug("qemu: --accel auto chose kvm: /dev/kvm ran a test vCPU");
+			cfg->accel = "kvm";
+		}
+	} else if (strcmp(cfg->accel, "tcg")) {
 		snprintf(why, len, "unknown accelerator '%s'", cfg->accel);
 		return -EINVAL;
 	}
-	if (!strcmp(cfg->accel, "auto") &&
-	    qemu_kvm_usable(kvm_why, sizeof(kvm_why)))
-		log_debug("qemu: using tcg (%s)", kvm_why);
 	return 0;
 }
 
@@ -380,12 +367,10 @@ static void qemu_add_arg(char **argv, int *argc, const char *fmt, ...)
 static int qemu_build_argv(struct vm *vm, struct qemu *q, char **argv)
 {
 	const struct vm_config *cfg = &vm->cfg;
-	char kvm_why[128];
 	int argc = 0;
 
-	q->use_kvm = !strcmp(cfg->accel, "kvm") ||
-		     (!strcmp(cfg->accel, "auto") &&
-		      !qemu_kvm_usable(kvm_why, sizeof(kvm_why)));
+	/* qemu_probe() has turned "auto" into "kvm" or "tcg". */
+	q->use_kvm = !strcmp(cfg->accel, "kvm");
 	qemu_add_arg(argv, &argc, "%s", cfg->qemu);
 	qemu_add_arg(argv, &argc, "-name");
 	qemu_add_arg(argv, &argc, "hvcore-%d", (int)getpid());
@@ -459,6 +444,9 @@ static void qemu_exec_child(struct qemu *q, char **argv)
 	_exit(127);
 }
 
+static void qemu_destroy(struct vm *vm);
+
+/* On failure nothing is left: QEMU killed and reaped, QMP socket gone. */
 static int qemu_start(struct vm *vm)
 {
 	struct qemu *q = vm->backend_priv;
@@ -507,11 +495,11 @@ static int qemu_start(struct vm *vm)
 	if (q->pidfd < 0) {
 		err = -errno;
 		log_msg("qemu: pidfd_open: %s", strerror(errno));
-		return err;	/* destroy kills and reaps */
+		goto err_destroy;
 	}
 	err = evloop_add_fd(vm->loop, q->pidfd, EPOLLIN, qemu_pidfd_cb, vm);
 	if (err)
-		return err;
+		goto err_destroy;
 	log_msg("started %s (pid %d, %s, %u MiB, %u vCPUs)", vm->cfg.qemu,
 		(int)q->pid, q->use_kvm ? "kvm" : "tcg", vm->cfg.memory_mib,
 		vm->cfg.cpus);
@@ -519,6 +507,9 @@ static int qemu_start(struct vm *vm)
 
 err_free_argv:
 	qemu_free_argv(argv);
+err_destroy:
+	/* Idempotent: kills and reaps QEMU if it runs, closes the QMP socket. */
+	qemu_destroy(vm);
 	return err;
 }
 
