@@ -363,11 +363,12 @@ static int ctl_find_socket(char *path, size_t len)
 {
 	char dir[PATH_MAX], cand[PATH_MAX];
 	struct dirent *de;
-	int found = 0;
+	int found = 0, err;
 	DIR *d;
 
-	if (vm_default_run_dir(dir, sizeof(dir), false))
-		return -ENAMETOOLONG;
+	err = vm_default_run_dir(dir, sizeof(dir), false);
+	if (err)
+		return err;
 	d = opendir(dir);
 	if (!d) {
 		fprintf(stderr, "hvcore ctl: no hvcore running (%s: %s)\n",

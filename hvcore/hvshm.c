@@ -110,7 +110,24 @@ static bool hvshm_slot_mark_pending(struct hvis_synic_message *slot)
 	return __atomic_load_n(type, __ATOMIC_SEQ_CST) == HVIS_MSG_NONE;
 }
 
+/*
+ * Times the drain retries a slot it saw freed but could not fill: only a
+ * guest that toggles message_type itself gets there more than once.
+ */
+#define HVSHM_DRAIN_RETRIES	4
+
 static uint64_t hvshm_retry_timer_cb(void *opaque);
+
+static void hvshm_arm_retry(struct hvshm_bar *hb)
+{
+	int id;
+
+	if (hb->retry_timer || !hb->loop)
+		return;
+	id = evloop_add_timer(hb->loop, HVSHM_RETRY_NS, hvshm_retry_timer_cb,
+			      hb);
+	hb->retry_timer = id > 0 ? id : 0;
+}
 
 static bool hvshm_queues_empty(struct hvshm_bar *hb)
 {
@@ -127,14 +144,20 @@ static void hvshm_queue_drain(struct hvshm_bar *hb, uint32_t vcpu)
 {
 	struct hvshm_queue *q = &hb->queues[vcpu];
 	struct hvis_synic_message *slot = hvshm_simp_slot(hb, vcpu);
+	unsigned int retries = 0;
 
 	while (q->count) {
 		struct hvshm_queued_msg *m = &q->msgs[q->head];
 
 		if (!hvshm_slot_fill(slot, m->data, m->len, q->count > 1)) {
-			if (hvshm_slot_mark_pending(slot))
-				continue;	/* freed meanwhile */
-			return;
+			if (!hvshm_slot_mark_pending(slot))
+				return;	/* the guest rings EOM once it is free */
+			/* Freed meanwhile: go again, but not for ever. */
+			if (++retries > HVSHM_DRAIN_RETRIES) {
+				hvshm_arm_retry(hb);
+				return;
+			}
+			continue;
 		}
 		q->head = (q->head + 1) % HVSHM_QUEUE_LEN;
 		q->count--;
@@ -181,8 +204,8 @@ static int hvshm_post_to_guest(struct transport *t, uint32_t vcpu,
 		return 0;
 	}
 	if (q->count == HVSHM_QUEUE_LEN) {
-		log_msg("hvshm: vCPU %u message queue full, dropping a message",
-			vcpu);
+		log_guest("hvshm: vCPU %u message queue full, dropping a message",
+			  vcpu);
 		return -ENOSPC;
 	}
 	m = &q->msgs[(q->head + q->count) % HVSHM_QUEUE_LEN];
@@ -191,12 +214,8 @@ static int hvshm_post_to_guest(struct transport *t, uint32_t vcpu,
 	q->count++;
 	if (hvshm_slot_mark_pending(slot))
 		hvshm_queue_drain(hb, vcpu);
-	if (q->count && !hb->retry_timer && hb->loop) {
-		int id = evloop_add_timer(hb->loop, HVSHM_RETRY_NS,
-					  hvshm_retry_timer_cb, hb);
-
-		hb->retry_timer = id > 0 ? id : 0;
-	}
+	if (q->count)
+		hvshm_arm_retry(hb);
 	return 0;
 }
 
@@ -207,8 +226,8 @@ static void hvshm_signal_guest(struct transport *t, uint32_t vcpu,
 	uint64_t *word;
 
 	if (vcpu >= t->nr_vcpus || relid >= HVIS_EVENT_FLAGS_BITS) {
-		log_msg("hvshm: signal to vCPU %u relid %u out of range",
-			vcpu, relid);
+		log_guest("hvshm: signal to vCPU %u relid %u out of range",
+			  vcpu, relid);
 		return;
 	}
 	word = hvshm_u64(hvshm_siefp_sint(hb, vcpu), (relid / 64) * 8);

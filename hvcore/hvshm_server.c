@@ -55,9 +55,13 @@ static void hvshm_raise(void *opaque, uint32_t vector)
 		log_debug("hvshm: no client for interrupt vector %u", vector);
 		return;
 	}
-	/* An eventfd counter only saturates; a short write cannot happen. */
+	/*
+	 * An eventfd counter only saturates; a short write cannot happen.  The
+	 * guest decides how often we get here, so the line is rate limited.
+	 */
 	if (write(h->msix_fd[vector], &one, sizeof(one)) != sizeof(one))
-		log_msg("hvshm: raising vector %u: %s", vector, strerror(errno));
+		log_guest("hvshm: raising vector %u: %s", vector,
+			  strerror(errno));
 }
 
 /* One protocol message: a little-endian int64, maybe with an fd. */

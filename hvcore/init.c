@@ -7,6 +7,11 @@
 #include "log.h"
 #include "vm.h"
 
+/*
+ * A step whose init fails must leave nothing behind: its exit runs only
+ * once its init has succeeded, so the unwind below starts with the step
+ * before the failing one.
+ */
 struct vm_init_step {
 	const char *name;
 	int (*init)(struct vm *vm);

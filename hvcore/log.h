@@ -15,4 +15,17 @@ void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Printed only with -v. */
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * For every line a guest can cause, however harmless: one token bucket for
+ * all of them (LOG_GUEST_BURST lines, refilled at LOG_GUEST_PER_SEC), so a
+ * guest cannot use hvcore's log to slow the host or fill its disk.  Lines
+ * over the limit are counted, and the count is printed before the next line
+ * that gets through.
+ */
+#define LOG_GUEST_BURST		20
+#define LOG_GUEST_PER_SEC	5
+void log_guest(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Guest lines suppressed since the start (for tests and the control socket). */
+unsigned long long log_guest_suppressed(void);
+
 #endif

@@ -19,6 +19,37 @@
 #include "log.h"
 #include "vmbus/server.h"
 
+/*
+ * The directory holds the control socket (which can stop the guest and add
+ * devices) and the ivshmem socket: anyone who could write it could plant
+ * sockets of their own.  /tmp/hvcore-<uid> in particular may have been
+ * created by another user first, so accept only a real directory (not a
+ * symlink) owned by us that nobody else can enter.
+ */
+static int vm_run_dir_check(const char *dir, bool create)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0) {
+		if (errno == ENOENT && !create)
+			return 0;	/* nothing running; the caller says so */
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_msg("runtime directory %s is not a directory (a symlink?): refusing it",
+			dir);
+		return -ENOTDIR;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & 077)) {
+		log_msg("runtime directory %s is owned by uid %u with mode %03o, not by uid %u with mode 700: refusing it; remove it or set XDG_RUNTIME_DIR",
+			dir, (unsigned int)st.st_uid,
+			(unsigned int)(st.st_mode & 0777),
+			(unsigned int)geteuid());
+		return -EPERM;
+	}
+	return 0;
+}
+
 int vm_default_run_dir(char *buf, size_t len, bool create)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
@@ -34,7 +65,7 @@ int vm_default_run_dir(char *buf, size_t len, bool create)
 		return -ENAMETOOLONG;
 	if (create && mkdir(buf, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	return 0;
+	return vm_run_dir_check(buf, create);
 }
 
 int vm_paths_init(struct vm *vm)

@@ -73,7 +73,12 @@ int vm_devices_init(struct vm *vm);
 int vm_ctl_init(struct vm *vm);
 void vm_ctl_exit(struct vm *vm);
 
-/* The directory hvcore puts its sockets in by default (created on demand). */
+/*
+ * The directory hvcore puts its sockets in by default (created on demand);
+ * refused (-ENOTDIR, -EPERM, logged) unless it is a directory owned by the
+ * effective uid with no group or other access.  Without @create a missing
+ * directory is not an error.
+ */
 int vm_default_run_dir(char *buf, size_t len, bool create);
 
 /* Run the guest to its end; returns hvcore's exit status. */

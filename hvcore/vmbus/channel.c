@@ -210,7 +210,13 @@ static const char *chan_map_rings(struct vmbus_chan *ch, struct gpadl *gp,
 	hvring_init(&ch->in, base, down * HVIS_PAGE_SIZE);
 	hvring_init(&ch->out, base + (uint64_t)down * HVIS_PAGE_SIZE,
 		    (total - down) * HVIS_PAGE_SIZE);
-	/* We implement pending_send_sz as the writer of the outbound ring. */
+	/*
+	 * We implement pending_send_sz as the writer of the outbound ring.  A
+	 * plain store: the guest looks at feature_bits after it has the
+	 * OPENCHANNEL_RESULT, which is posted later and published by the
+	 * release store of message_type in hvshm_slot_fill() (pairing with
+	 * the guest's acquire load of it).
+	 */
 	hvring_write_once(ch->out.ctl->feature_bits,
 			  hvring_read_once(ch->out.ctl->feature_bits) |
 			  HVIS_RING_FEAT_PENDING_SEND_SZ);
@@ -268,8 +274,8 @@ uint32_t chan_handle_open(struct vmbus_server *s, const void *buf,
 		monitor_chan_opened(s);
 	r = ch->dev->ops->open ? ch->dev->ops->open(ch) : 0;
 	if (r) {
-		log_msg("vmbus: %s relid %u: VSP open failed: %s",
-			ch->dev->ops->name, ch->relid, strerror(-r));
+		log_guest("vmbus: %s relid %u: VSP open failed: %s",
+			  ch->dev->ops->name, ch->relid, strerror(-r));
 		/* Close without the VSP's close: it never opened. */
 		ch->state = CHAN_CLOSING;
 		if (ch->monitor_id >= 0)
@@ -495,10 +501,33 @@ static bool chan_service_batch(struct vmbus_chan *ch, uint32_t *budget)
 	return stop || !*budget;
 }
 
-void chan_service(struct vmbus_chan *ch)
+/*
+ * Budget spent, or the guest keeps writing just as we unmask: leave the
+ * ring masked and continue from a timer, after the other channels had
+ * their turn.  Without a timer nothing would ever look at the ring again
+ * (the guest does not signal a ring that is not empty), so a channel that
+ * cannot get one is given up.  False if the channel was rescinded.
+ */
+static bool chan_defer(struct vmbus_chan *ch)
 {
 	struct vmbus_server *s = ch->dev->srv;
+	int id;
+
+	if (ch->resume_timer)
+		return true;
+	id = evloop_add_timer(s->loop, 1000, chan_resume, ch);
+	if (id > 0) {
+		ch->resume_timer = id;
+		return true;
+	}
+	chan_violation(ch, "no timer to resume servicing the ring");
+	return false;
+}
+
+void chan_service(struct vmbus_chan *ch)
+{
 	uint32_t budget = VMBUS_SERVICE_BUDGET;
+	unsigned int repolls = 0;
 
 	if (ch->state != CHAN_OPEN || ch->in_service)
 		return;
@@ -520,21 +549,22 @@ void chan_service(struct vmbus_chan *ch)
 			 * pending_send_sz signal wakes us.  Out of budget:
 			 * give the other channels a turn, then continue.
 			 */
-			if (!ch->send_blocked && !ch->resume_timer) {
-				int id = evloop_add_timer(s->loop, 1000,
-							  chan_resume, ch);
-
-				ch->resume_timer = id > 0 ? id : 0;
-				if (id <= 0)
-					log_msg("vmbus: relid %u: cannot arm resume timer",
-						ch->relid);
-			}
+			if (!ch->send_blocked && !chan_defer(ch))
+				goto out;
 			break;
 		}
 		if (!hvring_unmask_interrupts(&ch->in))
 			break;
-		/* Something raced in after we looked: go again. */
+		/*
+		 * Something raced in after we looked: go again, but a guest
+		 * that writes in step with us could keep us here for ever.
+		 */
 		hvring_mask_interrupts(&ch->in);
+		if (++repolls > VMBUS_SERVICE_REPOLLS) {
+			if (!chan_defer(ch))
+				goto out;
+			break;
+		}
 	}
 	chan_flush_signal(ch);
 out:

@@ -171,12 +171,20 @@ uint32_t gpadl_handle_header(struct vmbus_server *s, const void *msg,
 	const char *why = NULL;
 	struct gpadl *gp;
 
+	/*
+	 * A GPADL_CREATED for this handle, even a failed one, would be taken
+	 * by the guest as news about the GPADL that already has it: fail the
+	 * post and answer nothing.
+	 */
+	if (gpadl_lookup(s, h->gpadl)) {
+		vmbus_guest_err(s, "GPADL %u of relid %u rejected: duplicate handle",
+				h->gpadl, relid);
+		return HVIS_STATUS_INVALID_PARAMETER;
+	}
 	if (relid && relid <= HVIS_VMBUS_MAX_RELID)
 		ch = s->chans[relid];
 	if (!ch || ch->state == CHAN_IDLE || ch->state == CHAN_RESCINDED)
 		why = "no such channel";
-	else if (gpadl_lookup(s, h->gpadl))
-		why = "duplicate handle";
 	else if (!h->range_count || h->range_count > GPADL_MAX_RANGES)
 		why = "range_count out of bounds";
 	else if (h->range_buflen < h->range_count *
@@ -201,7 +209,7 @@ uint32_t gpadl_handle_header(struct vmbus_server *s, const void *msg,
 		gp->buf = malloc(h->range_buflen);
 	if (!gp || !gp->buf) {
 		free(gp);
-		log_msg("vmbus: GPADL %u: out of memory", h->gpadl);
+		log_guest("vmbus: GPADL %u: out of memory", h->gpadl);
 		gpadl_reply(s, relid, h->gpadl,
 			    HVIS_STATUS_INSUFFICIENT_MEMORY);
 		return HVIS_STATUS_SUCCESS;

@@ -31,7 +31,10 @@ struct gpadl_range {
 /*
  * One GPADL.  Lives on the server's list from its header until torn down,
  * released with its channel, or dropped at unload.  users counts the open
- * rings/VSPs that map it: a teardown waits for them.
+ * rings/VSPs that map it: a teardown waits for them.  Every field is host
+ * memory (buf and pfns are copies taken from the messages); the pages pfns
+ * name are guest RAM, shared with a guest that may write them at any time,
+ * and whoever maps them reads them as racing.
  */
 struct gpadl {
 	struct gpadl *next;

@@ -51,6 +51,7 @@ void monitor_free(struct vmbus_server *s, struct vmbus_chan *ch)
 
 	if (id < 0)
 		return;
+	/* The guest has let the channel go (released or unloaded): no order. */
 	if (page) {
 		page->parameter[id / 32][id % 32].connection_id = 0;
 		page->parameter[id / 32][id % 32].flag_number = 0;
@@ -66,6 +67,12 @@ void monitor_offer(struct vmbus_server *s, struct vmbus_chan *ch)
 
 	if (!page || id < 0)
 		return;
+	/*
+	 * Plain and relaxed stores suffice: the guest reads these only after
+	 * it has the offer, and the offer is posted after them, published by
+	 * the release store of message_type in hvshm_slot_fill(), which pairs
+	 * with the guest's acquire load of it.
+	 */
 	page->parameter[id / 32][id % 32].connection_id =
 		VMBUS_CHAN_CONN_ID_BASE + ch->relid;
 	page->parameter[id / 32][id % 32].flag_number = 0;
@@ -145,7 +152,7 @@ void monitor_chan_opened(struct vmbus_server *s)
 		return;
 	id = evloop_add_timer(s->loop, MONITOR_FAST_NS, monitor_tick, s);
 	if (id <= 0) {
-		log_msg("vmbus: cannot start the monitor-page poller");
+		log_guest("vmbus: cannot start the monitor-page poller");
 		return;
 	}
 	s->monitor_timer = id;

@@ -6,9 +6,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/random.h>
 
+#include "evloop.h"
 #include "gpa.h"
 #include "log.h"
 #include "transport.h"
@@ -24,54 +24,69 @@ static const uint32_t vmbus_versions[] = {
 	HVIS_VMBUS_VERSION_WIN8_1, HVIS_VMBUS_VERSION_WIN8,
 };
 
-#define LOG_WINDOW_NS	1000000000ull
-#define LOG_PER_WINDOW	20
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * A guest can send bad messages as fast as it likes; the log must not become
- * the way it slows the host down, so complaints are rate limited.
+ * the way it slows the host down, so complaints go through log_guest().
  */
 void vmbus_guest_err(struct vmbus_server *s, const char *fmt, ...)
 {
-	uint64_t now = now_ns();
 	char line[512];
 	va_list ap;
 
-	if (now - s->log_window_start_ns > LOG_WINDOW_NS) {
-		if (s->log_suppressed)
-			log_msg("vmbus: %u guest error lines suppressed",
-				s->log_suppressed);
-		s->log_window_start_ns = now;
-		s->log_in_window = 0;
-		s->log_suppressed = 0;
-	}
-	if (s->log_in_window >= LOG_PER_WINDOW) {
-		s->log_suppressed++;
-		return;
-	}
-	s->log_in_window++;
+	(void)s;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	log_msg("vmbus: %s", line);
+	log_guest("vmbus: %s", line);
+}
+
+static void vmbus_disconnect(struct vmbus_server *s);
+
+/*
+ * A message that never reaches the guest leaves the two sides disagreeing:
+ * a lost RESCIND, OPENCHANNEL_RESULT or GPADL_CREATED wedges the guest's
+ * driver, a lost TORNDOWN leaks its pages.  Posts fail only when the guest
+ * has left its SINT 2 slot busy for a whole queue of messages (1024 per
+ * vCPU), i.e. it is not following the protocol; so hvcore does what it does
+ * on UNLOAD: drop the connection (channels closed, GPADLs forgotten, nothing
+ * more sent) and let the guest INITIATE_CONTACT again.  That never leaves
+ * hvcore serving rings the guest may think are closed, and a guest that does
+ * reconnect gets fresh, consistent offers.
+ *
+ * The reset cannot run inside vmbus_post(): its callers may be walking the
+ * very channels and devices it frees.  It runs when the guest message or
+ * signal being handled is done, or from a timer for posts made elsewhere.
+ */
+static void vmbus_reset_if_lost(struct vmbus_server *s)
+{
+	if (!s->post_lost)
+		return;
+	log_guest("vmbus: guest missed a message: connection dropped, the guest must reconnect");
+	vmbus_disconnect(s);
+}
+
+static uint64_t vmbus_lost_timer_cb(void *opaque)
+{
+	struct vmbus_server *s = opaque;
+
+	s->lost_timer = 0;
+	vmbus_reset_if_lost(s);
+	return 0;
 }
 
 void vmbus_post(struct vmbus_server *s, const void *msg, uint32_t len)
 {
 	int r = s->t->ops->post_to_guest(s->t, s->target_vcpu, msg, len);
+	int id;
 
-	if (r < 0)
-		log_msg("vmbus: cannot post message type %u to vCPU %u: %s",
-			((const struct hvis_chmsg_header *)msg)->msgtype,
-			s->target_vcpu, strerror(-r));
+	if (r >= 0 || s->post_lost)
+		return;
+	log_guest("vmbus: cannot post message type %u to vCPU %u: %s",
+		  ((const struct hvis_chmsg_header *)msg)->msgtype,
+		  s->target_vcpu, strerror(-r));
+	s->post_lost = true;
+	id = evloop_add_timer(s->loop, 0, vmbus_lost_timer_cb, s);
+	s->lost_timer = id > 0 ? id : 0;
 }
 
 void vmbus_guid_text(const struct hvis_guid *g, char *buf)
@@ -136,6 +151,7 @@ void vmbus_dev_rescind(struct vmbus_dev *dev, const char *why)
 	if (dev->rescinded)
 		return;
 	dev->rescinded = true;
+	/* Not log_guest(): at most once per device, and the line that matters. */
 	log_msg("vmbus: rescinding %s device (relid %u): %s", dev->ops->name,
 		dev->chans[0] ? dev->chans[0]->relid : 0, why);
 	/* Sub-channels first, so the primary's removal finds them gone. */
@@ -172,6 +188,10 @@ static void vmbus_disconnect(struct vmbus_server *s)
 	int i;
 
 	monitor_stop(s);
+	if (s->lost_timer)
+		evloop_del_timer(s->loop, s->lost_timer);
+	s->lost_timer = 0;
+	s->post_lost = false;
 	for (dev = s->devs; dev; dev = next) {
 		next = dev->next;
 		for (i = VMBUS_MAX_SUBCHANNELS; i >= 0; i--) {
@@ -229,9 +249,9 @@ static uint32_t handle_initiate_contact(struct vmbus_server *s,
 	const char *why = NULL;
 
 	if (s->version) {
-		log_msg("vmbus: INITIATE_CONTACT while connected at %u.%u: dropping the old connection",
-			HVIS_VMBUS_VERSION_MAJOR(s->version),
-			HVIS_VMBUS_VERSION_MINOR(s->version));
+		log_guest("vmbus: INITIATE_CONTACT while connected at %u.%u: dropping the old connection",
+			  HVIS_VMBUS_VERSION_MAJOR(s->version),
+			  HVIS_VMBUS_VERSION_MINOR(s->version));
 		vmbus_disconnect(s);
 	}
 	/* Answer on the vCPU the guest named if it exists, else on vCPU 0. */
@@ -251,9 +271,9 @@ static uint32_t handle_initiate_contact(struct vmbus_server *s,
 		why = "monitor page outside guest RAM, unaligned or shared";
 
 	if (why) {
-		log_msg("vmbus: refusing version %u.%u on connection %u: %s",
-			HVIS_VMBUS_VERSION_MAJOR(v), HVIS_VMBUS_VERSION_MINOR(v),
-			conn_id, why);
+		log_guest("vmbus: refusing version %u.%u on connection %u: %s",
+			  HVIS_VMBUS_VERSION_MAJOR(v),
+			  HVIS_VMBUS_VERSION_MINOR(v), conn_id, why);
 		vmbus_post(s, &resp, sizeof(resp));
 		return HVIS_STATUS_SUCCESS;
 	}
@@ -264,9 +284,10 @@ static uint32_t handle_initiate_contact(struct vmbus_server *s,
 	/* Everything after contact goes to connection id 1, whatever the version. */
 	if (v5)
 		resp.msg_conn_id = HVIS_VMBUS_MESSAGE_CONNECTION_ID;
-	log_msg("vmbus: guest connected, version %u.%u, vCPU %u",
-		HVIS_VMBUS_VERSION_MAJOR(v), HVIS_VMBUS_VERSION_MINOR(v),
-		s->target_vcpu);
+	/* Once per connection, but a guest can reconnect in a loop. */
+	log_guest("vmbus: guest connected, version %u.%u, vCPU %u",
+		  HVIS_VMBUS_VERSION_MAJOR(v), HVIS_VMBUS_VERSION_MINOR(v),
+		  s->target_vcpu);
 	vmbus_post(s, &resp, sizeof(resp));
 	return HVIS_STATUS_SUCCESS;
 }
@@ -345,11 +366,10 @@ static const char *chmsg_err_text(int err)
 	}
 }
 
-static uint32_t vmbus_post_message(void *opaque, uint32_t conn_id,
-				   uint32_t message_type, const void *payload,
-				   uint32_t payload_size)
+static uint32_t vmbus_handle_message(struct vmbus_server *s, uint32_t conn_id,
+				     uint32_t message_type, const void *payload,
+				     uint32_t payload_size)
 {
-	struct vmbus_server *s = opaque;
 	/*
 	 * Private copy: the guest may rewrite its buffer while we look.  The
 	 * handlers read it as their message struct; the union gives it the
@@ -418,7 +438,7 @@ static uint32_t vmbus_post_message(void *opaque, uint32_t conn_id,
 		};
 
 		if (s->version)
-			log_msg("vmbus: guest unloads VMBus");
+			log_guest("vmbus: guest unloads VMBus");
 		vmbus_disconnect(s);
 		/* Always answered: a guest waits for it before kexec. */
 		vmbus_post(s, &resp, sizeof(resp));
@@ -446,6 +466,19 @@ static uint32_t vmbus_post_message(void *opaque, uint32_t conn_id,
 	}
 }
 
+static uint32_t vmbus_post_message(void *opaque, uint32_t conn_id,
+				   uint32_t message_type, const void *payload,
+				   uint32_t payload_size)
+{
+	struct vmbus_server *s = opaque;
+	uint32_t status = vmbus_handle_message(s, conn_id, message_type,
+					       payload, payload_size);
+
+	/* Nothing of the handler is on the stack any more. */
+	vmbus_reset_if_lost(s);
+	return status;
+}
+
 static void vmbus_signal_event(void *opaque, uint32_t conn_id)
 {
 	struct vmbus_server *s = opaque;
@@ -463,6 +496,7 @@ static void vmbus_signal_event(void *opaque, uint32_t conn_id)
 		return;
 	}
 	chan_service(ch);
+	vmbus_reset_if_lost(s);
 }
 
 struct vmbus_server *vmbus_server_create(struct evloop *loop,

@@ -3,6 +3,11 @@
  * State shared by the files of hvcore's VMBus server (server.c, channel.c,
  * gpadl.c, monitor.c); VSPs never include it.  Everything here runs on the
  * event-loop thread only, so none of it is locked.
+ *
+ * The other party is the guest: the fields marked "guest-shared" point into
+ * guest RAM, which the guest may rewrite at any moment.  Read each value
+ * there once (READ_ONCE-style or atomically), validate the copy, and never
+ * trust two reads to agree.  Everything else is host memory.
  */
 #ifndef HVCORE_VMBUS_INT_H
 #define HVCORE_VMBUS_INT_H
@@ -28,6 +33,8 @@ struct vsp_ops;
 #define VMBUS_PKT_MAX		(64u * 1024)
 /* Packets handled per wakeup before yielding to the other channels. */
 #define VMBUS_SERVICE_BUDGET	64
+/* Times a wakeup looks again after finding new packets as it unmasked. */
+#define VMBUS_SERVICE_REPOLLS	4
 
 #define CHAN_IDLE	0	/* exists, not offered on this connection */
 #define CHAN_OFFERED	1	/* offer sent; closed */
@@ -43,7 +50,11 @@ struct vmbus_chan {
 	int monitor_id;			/* 0..127, or -1: dedicated interrupt */
 	uint32_t target_vp;
 
-	/* Open channel: views into the ring GPADL (see chan_handle_open). */
+	/*
+	 * Open channel: views into the ring GPADL (see chan_handle_open).
+	 * Guest-shared: in/out point at the rings' control pages and data in
+	 * guest RAM; the ring code reads the guest's indices once per pass.
+	 */
 	struct gpadl *ring_gpadl;
 	struct hvring in;		/* guest -> host: host reads */
 	struct hvring out;		/* host -> guest: host writes */
@@ -80,7 +91,10 @@ struct vmbus_server {
 	uint32_t max_version;
 	uint32_t target_vcpu;
 	bool offers_requested;
-	struct hvis_monitor_page *monitor_page[2];	/* [1] = guest -> host */
+	/* Guest-shared: the guest's two monitor pages. [1] = guest -> host */
+	struct hvis_monitor_page *monitor_page[2];
+	bool post_lost;			/* a post failed: reset pending */
+	int lost_timer;			/* runs that reset outside a handler */
 
 	struct vmbus_dev *devs;
 	uint32_t nr_devs_added;		/* drives VSP_SIGNAL_ALTERNATE */
@@ -96,11 +110,7 @@ struct vmbus_server {
 	uint64_t monitor_delay_ns;
 	uint64_t monitor_idle_ns;
 
-	/* Rate limit for complaints about the guest. */
-	uint64_t log_window_start_ns;
-	uint32_t log_in_window, log_suppressed;
-
-	uint8_t pktbuf[VMBUS_PKT_MAX];
+	uint8_t pktbuf[VMBUS_PKT_MAX];	/* private copy of one packet */
 };
 
 /* server.c */

@@ -10,13 +10,20 @@
 #include "vmbus/channel.h"
 #include "vsp.h"
 
-/* A 16 KiB range not starting on a page boundary touches 5 pages. */
-#define ECHO_MAX_PFNS \
-	((HVIS_ECHO_MAX_PAYLOAD + HVIS_PAGE_SIZE - 1) / HVIS_PAGE_SIZE + 1)
+/*
+ * The bytes of a GPA-direct range, copied out of guest RAM before the reply
+ * is written.  The guest may describe any of its pages, including the
+ * host->guest ring the reply lands in: gathering straight from guest RAM
+ * would make the ring write copy between overlapping buffers, and would
+ * echo bytes the guest rewrites meanwhile.  One buffer serves every echo
+ * channel: packets are handled one at a time on the event-loop thread and
+ * the ring write has copied the reply out before echo_packet() returns.
+ */
+static uint8_t echo_range_buf[HVIS_ECHO_MAX_PAYLOAD];
 
 static int echo_violation(struct vmbus_chan *ch, const char *why, int err)
 {
-	log_msg("echo: relid %u: %s", vmbus_chan_relid(ch), why);
+	log_guest("echo: relid %u: %s", vmbus_chan_relid(ch), why);
 	return err;
 }
 
@@ -32,52 +39,57 @@ static int echo_reply(struct vmbus_chan *ch, uint64_t trans_id,
 	return r;
 }
 
-/* A sub-channel request is echoed like any other packet, too. */
-static void echo_maybe_subchannels(struct vmbus_chan *ch, const uint8_t *p,
-				   uint32_t n)
+/*
+ * A sub-channel request is echoed like any other packet, too.  A count
+ * outside 1..16 is a protocol violation; 0 or -errno.
+ */
+static int echo_maybe_subchannels(struct vmbus_chan *ch, const uint8_t *p,
+				  uint32_t n)
 {
 	struct hvis_echo_sc_request req;
 	uint32_t count;
 	int r;
 
 	if (n < sizeof(req))
-		return;
+		return 0;
 	memcpy(&req, p, sizeof(req));
 	if (memcmp(req.magic, HVIS_ECHO_SC_MAGIC, sizeof(req.magic)))
-		return;
+		return 0;
 	count = req.count;
-	if (!count || count > HVIS_ECHO_MAX_SUBCHANNELS) {
-		log_msg("echo: relid %u: sub-channel count %u out of 1..%u",
-			vmbus_chan_relid(ch), count, HVIS_ECHO_MAX_SUBCHANNELS);
-		return;
-	}
+	if (!count || count > HVIS_ECHO_MAX_SUBCHANNELS)
+		return echo_violation(ch, "sub-channel count out of 1..16",
+				      -EPROTO);
 	r = vmbus_dev_add_subchannels(vmbus_chan_dev(ch), count);
 	if (r)
-		log_msg("echo: relid %u: cannot offer %u sub-channels: %s",
-			vmbus_chan_relid(ch), count, strerror(-r));
+		log_guest("echo: relid %u: cannot offer %u sub-channels: %s",
+			  vmbus_chan_relid(ch), count, strerror(-r));
+	return 0;
 }
 
 static int echo_inband(struct vmbus_chan *ch, const uint8_t *pkt,
 		       uint32_t off, uint32_t len, uint64_t trans_id)
 {
 	struct hvring_iov iov = { pkt + off, len - off };
+	int r;
 
 	if (iov.len > HVIS_ECHO_MAX_PAYLOAD)
 		return echo_violation(ch, "inband payload over 16 KiB", -EMSGSIZE);
-	echo_maybe_subchannels(ch, pkt + off, iov.len);
+	r = echo_maybe_subchannels(ch, pkt + off, iov.len);
+	if (r)
+		return r;
 	return echo_reply(ch, trans_id, &iov, 1);
 }
 
 /*
  * GPA direct: one multi-page range after the descriptor, then the inband
  * bytes at offset8.  The echo is the inband bytes followed by the range's,
- * gathered straight from guest pages.
+ * snapshotted into echo_range_buf first.
  */
 static int echo_gpa_direct(struct vmbus_chan *ch, const uint8_t *pkt,
 			   uint32_t off, uint32_t len, uint64_t trans_id)
 {
 	const struct guest_mem *mem = vmbus_chan_mem(ch);
-	struct hvring_iov iov[1 + ECHO_MAX_PFNS];
+	struct hvring_iov iov[2];
 	struct hvis_gpa_direct_header hdr;
 	struct hvis_mpb_array mpb;
 	uint32_t npfn, i, done, first;
@@ -113,12 +125,14 @@ static int echo_gpa_direct(struct vmbus_chan *ch, const uint8_t *pkt,
 			return echo_violation(ch, "GPA-direct PFN outside guest RAM", -EFAULT);
 		if (chunk > mpb.len - done)
 			chunk = mpb.len - done;
-		iov[1 + i].base = page + first;
-		iov[1 + i].len = chunk;
+		/* Checked above: done + chunk <= mpb.len <= the buffer. */
+		memcpy(echo_range_buf + done, page + first, chunk);
 		done += chunk;
 		first = 0;
 	}
-	return echo_reply(ch, trans_id, iov, 1 + npfn);
+	iov[1].base = echo_range_buf;
+	iov[1].len = mpb.len;
+	return echo_reply(ch, trans_id, iov, 2);
 }
 
 static int echo_packet(struct vmbus_chan *ch, const void *data, uint32_t len)
@@ -135,8 +149,8 @@ static int echo_packet(struct vmbus_chan *ch, const void *data, uint32_t len)
 	case HVIS_VMPKT_DATA_USING_GPA_DIRECT:
 		return echo_gpa_direct(ch, pkt, off, len, d.trans_id);
 	default:
-		log_msg("echo: relid %u: packet type %u not part of the protocol",
-			vmbus_chan_relid(ch), d.type);
+		log_guest("echo: relid %u: packet type %u not part of the protocol",
+			  vmbus_chan_relid(ch), d.type);
 		return -EPROTO;
 	}
 }

@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "evloop.h"
 #include "gpa.h"
+#include "hvis/echo.h"
 #include "hvis/ring.h"
 #include "hvis/vmbus_msg.h"
 #include "log.h"
@@ -39,11 +41,14 @@ struct fake_msg {
 static struct fake_msg msgs[MAX_MSGS];
 static unsigned int nmsgs, msg_pos;
 static uint32_t last_signal_relid, nsignals;
+static bool fail_posts;		/* as hvshm does when the guest's queue is full */
 
 static int fake_post(struct transport *t, uint32_t vcpu, const void *msg,
 		     uint32_t len)
 {
 	(void)t;
+	if (fail_posts)
+		return -ENOSPC;
 	if (len > HVIS_MESSAGE_PAYLOAD_SIZE)
 		return -EINVAL;
 	if (nmsgs == MAX_MSGS)
@@ -142,6 +147,7 @@ static void setup(uint32_t max_version)
 	memset(timers, 0, sizeof(timers));
 	msgs_reset();
 	nsignals = 0;
+	fail_posts = false;
 	next_pfn = FIRST_FREE_PFN;
 	tp = (struct transport){ .ops = &fake_ops, .nr_vcpus = NR_VCPUS };
 	srv = vmbus_server_create(NULL, &mem, &tp);
@@ -159,14 +165,7 @@ static void teardown(void)
 
 static struct ktap ktap;
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			ktap_diag("%s:%d: check failed: %s", __FILE__,	\
-				  __LINE__, #cond);			\
-			return false;					\
-		}							\
-	} while (0)
+#define CHECK(cond)	KTAP_CHECK(cond)
 
 static uint32_t post(uint32_t conn, const void *msg, uint32_t len)
 {
@@ -433,6 +432,7 @@ static bool test_versions(void)
 static bool test_offers(void)
 {
 	struct hvis_chmsg_offer *o1, *o2, *o3;
+	static const struct hvis_guid echo_class = HVIS_ECHO_CLASS_GUID;
 	struct hvis_monitor_page *mp = pfn_ptr(MON2_PFN);
 	char text[4096];
 	FILE *fp;
@@ -456,7 +456,9 @@ static bool test_offers(void)
 	CHECK(mp->parameter[o2->monitor_id / 32][o2->monitor_id % 32]
 	      .connection_id == ECHO_CONN(2));
 	CHECK(mp->trigger_state & (1u << (o2->monitor_id / 32)));
-	CHECK(o1->offer.if_type.b[0] == 0x3d && o1->offer.if_type.b[3] == 0x8c);
+	/* The echo class {2475eb87-...}, its first field little-endian on the wire. */
+	CHECK(!memcmp(&o1->offer.if_type, &echo_class, sizeof(echo_class)));
+	CHECK(o1->offer.if_type.b[0] == 0x87 && o1->offer.if_type.b[3] == 0x24);
 	CHECK(memcmp(&o1->offer.if_instance, &o2->offer.if_instance, 16));
 	CHECK((o1->offer.if_instance.b[7] >> 4) == 4);
 	/* Added while connected: offered at once. */
@@ -556,11 +558,15 @@ static bool test_gpadl_bad(void)
 	CHECK(gpadl_status(25) > 0);
 	CHECK(post_gpadl(1, 26, rb, len, 0) == 0);
 	CHECK(gpadl_status(26) > 0);
-	/* Duplicate handle. */
+	/*
+	 * Duplicate handle: the post fails and nothing is answered, since a
+	 * GPADL_CREATED would speak for the live GPADL 27.
+	 */
 	CHECK(post_gpadl(1, 27, rb, len, 1) == 0);
 	CHECK(gpadl_status(27) == 0);
-	CHECK(post_gpadl(1, 27, rb, len, 1) == 0);
-	CHECK(gpadl_status(27) > 0);
+	CHECK(post_gpadl(1, 27, rb, len, 1) == HVIS_STATUS_INVALID_PARAMETER);
+	CHECK(no_more_msgs());
+	CHECK(gpadl_find(srv, 27));
 	/* A body for a GPADL nobody started. */
 	{
 		uint64_t m[3] = { 0 };
@@ -965,6 +971,162 @@ static bool test_unload_teardown(void)
 	return true;
 }
 
+/*
+ * A GPA-direct range over the very ring bytes the echo is written to: the
+ * range is copied out first, so the echo carries the bytes as they were and
+ * the ring write never copies between overlapping buffers (ASan would say).
+ */
+static bool test_echo_overlap(void)
+{
+	static uint8_t want[8 + 256];
+	struct gchan g;
+	struct {
+		uint32_t reserved, range_count;
+		struct {
+			uint32_t len, offset;	/* struct hvis_mpb_array */
+		} mpb;
+		uint64_t pfn;
+	} __attribute__((packed)) gd;
+	uint64_t dst;
+	uint32_t i;
+
+	setup(0);
+	CHECK(bring_up(1));
+	CHECK(open_chan(&g, 1, 42, 4, 4));
+	/* The guest's own bytes in the empty host->guest ring. */
+	for (i = 0; i < 512; i++)
+		g.rx.data[i] = (uint8_t)(i * 13 + 1);
+	/* Where the echoed range lands: after the descriptor and 8 inband bytes. */
+	dst = (uint64_t)(g.rx.data - ram) + g.rx.ctl->write_index + 16 + 8;
+	memset(&gd, 0, sizeof(gd));
+	gd.range_count = 1;
+	gd.mpb.len = 256;
+	gd.mpb.offset = (uint32_t)(dst % HVIS_PAGE_SIZE) - 8;
+	gd.pfn = dst / HVIS_PAGE_SIZE;
+	memcpy(want, "inband!!", 8);
+	memcpy(want + 8, g.rx.data + 16, 256);
+	CHECK(gsend(&g, HVIS_VMPKT_DATA_USING_GPA_DIRECT, 66, &gd, sizeof(gd),
+		    "inband!!", 8) == HVRING_OK);
+	gsignal(&g);
+	CHECK(check_echo(&g, 66, want, sizeof(want)));
+	CHECK(srv->chans[1]->state == CHAN_OPEN);
+	teardown();
+	return true;
+}
+
+static unsigned int count_lines(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	unsigned int n = 0;
+	int c;
+
+	if (!fp)
+		return 0;
+	while ((c = fgetc(fp)) != EOF)
+		n += c == '\n';
+	fclose(fp);
+	return n;
+}
+
+/*
+ * A guest that misbehaves in a loop gets a bounded number of log lines, and
+ * a bad sub-channel count is a violation like any other.
+ */
+static bool test_log_flood(void)
+{
+	char path[] = "/tmp/hvcore-vmbus-test-XXXXXX";
+	unsigned long long suppressed = log_guest_suppressed();
+	struct hvis_chmsg_relid c = {
+		.header.msgtype = HVIS_CHMSG_CLOSECHANNEL, .child_relid = 99,
+	};
+	char req[16] = "HVECHOSC";
+	uint32_t zero = 0, lines;
+	struct hvis_chmsg_relid *r;
+	struct gchan g;
+	int fd, i;
+
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	close(fd);
+	setup(0);
+	CHECK(bring_up(1));
+	CHECK(open_chan(&g, 1, 43, 4, 4));
+	CHECK(log_open(path) == 0);
+	for (i = 0; i < 300; i++) {
+		/* Reconnect (old connection dropped, new one logged), unload, junk. */
+		CHECK(connect_53());
+		CHECK(simple(HVIS_CHMSG_UNLOAD) == 0);
+		CHECK(post(1, &c, sizeof(c)) == HVIS_STATUS_INVALID_PARAMETER);
+		msgs_reset();
+	}
+	/* Connected again, channel reopened: sub-channel count 0, twice. */
+	CHECK(connect_53());
+	CHECK(simple(HVIS_CHMSG_REQUESTOFFERS) == 0);
+	msgs_reset();
+	CHECK(open_chan(&g, 1, 44, 4, 4));
+	memcpy(req + 8, &zero, 4);
+	CHECK(gsend(&g, HVIS_VMPKT_DATA_INBAND, 1, NULL, 0, req, sizeof(req)) ==
+	      HVRING_OK);
+	CHECK(gsend(&g, HVIS_VMPKT_DATA_INBAND, 2, NULL, 0, req, sizeof(req)) ==
+	      HVRING_OK);
+	gsignal(&g);
+	r = expect(HVIS_CHMSG_RESCIND_CHANNELOFFER);
+	CHECK(r && r->child_relid == 1);
+	CHECK(no_more_msgs());
+	log_close();
+	lines = count_lines(path);
+	unlink(path);
+	/* A full bucket, the "suppressed" line, the rescind, a refill or two. */
+	if (lines > LOG_GUEST_BURST + 5)
+		ktap_diag("%u log lines", lines);
+	CHECK(lines <= LOG_GUEST_BURST + 5);
+	CHECK(log_guest_suppressed() - suppressed >= 900 - LOG_GUEST_BURST - 5);
+	teardown();
+	return true;
+}
+
+/*
+ * A message the guest cannot be sent (its queue is full) drops the
+ * connection as on UNLOAD, so neither side keeps state the other lost.
+ */
+static bool test_post_lost(void)
+{
+	struct gchan g;
+	uint64_t rb[1 + 8];
+	uint32_t len;
+
+	setup(0);
+	CHECK(bring_up(2));
+	CHECK(open_chan(&g, 1, 80, 4, 4));
+	/* The GPADL_CREATED for relid 2's GPADL cannot be delivered. */
+	len = build_range(rb, alloc_pages(8), 8);
+	fail_posts = true;
+	CHECK(post_gpadl(2, 81, rb, len, 1) == 0);
+	fail_posts = false;
+	CHECK(srv->version == 0 && srv->nr_gpadls == 0 &&
+	      srv->nr_pending_gpadls == 0);
+	CHECK(srv->chans[1]->state == CHAN_IDLE &&
+	      srv->chans[2]->state == CHAN_IDLE);
+	CHECK(no_more_msgs());
+	CHECK(simple(HVIS_CHMSG_REQUESTOFFERS) == HVIS_STATUS_INVALID_PARAMETER);
+	/* The guest reconnects and is offered everything afresh. */
+	CHECK(connect_53());
+	CHECK(simple(HVIS_CHMSG_REQUESTOFFERS) == 0);
+	CHECK(expect(HVIS_CHMSG_OFFERCHANNEL));
+	CHECK(expect(HVIS_CHMSG_OFFERCHANNEL));
+	CHECK(expect(HVIS_CHMSG_ALLOFFERS_DELIVERED));
+	/* Lost outside a guest message (a host-side rescind): reset by timer. */
+	fail_posts = true;
+	CHECK(vmbus_server_rescind(srv, 2) == 0);
+	fail_posts = false;
+	CHECK(srv->version == V53);
+	run_timers();
+	CHECK(srv->version == 0 && !srv->chans[2]);
+	CHECK(no_more_msgs());
+	teardown();
+	return true;
+}
+
 int main(void)
 {
 	static const struct {
@@ -981,6 +1143,9 @@ int main(void)
 		{ test_backpressure, "full host->guest ring: wait for room, no drops" },
 		{ test_corrupt, "corrupt ring and bad packet rescind the device" },
 		{ test_unload_teardown, "deferred ring teardown, modify, unload, reconnect" },
+		{ test_echo_overlap, "GPA-direct range over the reply's own ring bytes" },
+		{ test_log_flood, "guest-caused log lines rate limited; bad sub-channel count" },
+		{ test_post_lost, "a message the guest cannot take drops the connection" },
 		{ test_fuzz, "50000 random channel messages without a crash" },
 	};
 	unsigned int i, n = sizeof(tests) / sizeof(tests[0]);
