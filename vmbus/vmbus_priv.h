@@ -130,6 +130,10 @@ struct hv_device *vmbus_device_create(const guid_t *type,
 				      struct vmbus_channel *channel);
 int vmbus_device_register(struct hv_device *child_device_obj);
 void vmbus_device_unregister(struct hv_device *device_obj);
+u32 vmbus_monitor_pending(const struct vmbus_channel *channel, int page);
+u32 vmbus_monitor_latency(const struct vmbus_channel *channel, int page);
+
+/* chan_sysfs.c */
 int vmbus_add_channel_kobj(struct hv_device *device_obj,
 			   struct vmbus_channel *channel);
 void vmbus_remove_channel_attr_group(struct vmbus_channel *channel);
@@ -147,13 +151,13 @@ int hv_ringbuffer_read(struct vmbus_channel *channel,
 		       u64 *requestid, bool raw);
 
 /*
- * Core internals between connection.c, chan_mgmt.c, bus.c and test_hooks.c
- * (not part of the platform or channel contracts).
+ * Core internals between connection.c, chan_mgmt.c, bus.c, chan_sysfs.c
+ * and test_hooks.c (not part of the platform or channel contracts).
  */
 extern struct device *vmbus_parent_dev;	/* bus.c: the attached platform's */
 bool vmbus_onmessage_isr(const void *msg, u32 len);	/* chan_mgmt.c */
 void vmbus_free_channels(void);				/* chan_mgmt.c */
-void vmbus_channel_kobj_init(struct vmbus_channel *channel);	/* bus.c */
+void vmbus_channel_kobj_init(struct vmbus_channel *channel);	/* chan_sysfs.c */
 /* test_hooks.c: -EPERM unless loaded with test_hooks=1. */
 int hvis_vmbus_test_post_raw(const void *msg, u32 len);
 #if HVIS_HAVE_RING_SYSFS
