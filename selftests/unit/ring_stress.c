@@ -80,6 +80,15 @@ static bool event_wait(struct event *e)
 	return ok;
 }
 
+/* Which build ran: the check target runs the same test under each. */
+#if defined(__SANITIZE_THREAD__)
+#define STRESS_BUILD	"TSan"
+#elif defined(__SANITIZE_ADDRESS__)
+#define STRESS_BUILD	"ASan/UBSan"
+#else
+#define STRESS_BUILD	"no sanitizer"
+#endif
+
 struct stress {
 	struct hvring ring;
 	u64 packets;
@@ -361,8 +370,8 @@ int main(int argc, char **argv)
 		if (s.consumer_error)
 			ktap_diag("consumer: %s at packet %llu", s.consumer_error,
 				  (unsigned long long)s.consumer_at);
-		ktap_result(&k, ok, "ring: stress, %llu packets of random size, 2 threads",
-			    (unsigned long long)s.packets);
+		ktap_result(&k, ok, "ring: stress under %s, %llu packets of random size, 2 threads",
+			    STRESS_BUILD, (unsigned long long)s.packets);
 		return ok ? 0 : 1;
 	}
 }
