@@ -22,9 +22,37 @@ struct vmbus_dynid {
 	struct hv_vmbus_device_id id;
 };
 
+/*
+ * A device as this module allocates it: struct hv_device is the kernel's,
+ * so what only the bus tracks sits around it.  registered is written and
+ * read under channel_mutex: set once device_register() succeeded, cleared
+ * by the one vmbus_device_unregister() call that goes on to unregister.
+ */
+struct vmbus_dev {
+	struct hv_device hv_dev;
+	bool registered;
+};
+
 static struct hv_device *to_hv(struct device *dev)
 {
 	return container_of(dev, struct hv_device, device);
+}
+
+static struct vmbus_dev *to_vmbus_dev(struct hv_device *hv_dev)
+{
+	return container_of(hv_dev, struct vmbus_dev, hv_dev);
+}
+
+/**
+ * vmbus_device_registered - is @hv_dev still to be unregistered?
+ * @hv_dev: a device from vmbus_device_create()
+ *
+ * Caller holds channel_mutex.
+ */
+bool vmbus_device_registered(struct hv_device *hv_dev)
+{
+	lockdep_assert_held(&vmbus_conn.channel_mutex);
+	return to_vmbus_dev(hv_dev)->registered;
 }
 
 static struct hv_driver *to_hv_drv(HVIS_BUS_MATCH_CONST struct device_driver *drv)
@@ -464,7 +492,7 @@ static struct bus_type hv_bus = {
 int __vmbus_driver_register(struct hv_driver *hv_driver, struct module *owner,
 			    const char *mod_name)
 {
-	if (!READ_ONCE(vmbus_conn.platform))
+	if (!vmbus_platform_bound())
 		return -ENODEV;
 
 	hv_driver->driver.name = hv_driver->name;
@@ -503,13 +531,16 @@ static void vmbus_device_release(struct device *device)
 	struct vmbus_channel *channel = hv_dev->channel;
 
 	mutex_lock(&vmbus_conn.channel_mutex);
-	if (channel && channel->device_obj == hv_dev)
+	if (channel && channel->device_obj == hv_dev) {
+		/* A sub-channel's offer work looks for it under the mutex. */
+		channel->device_obj = NULL;
 		hv_process_channel_removal(channel);
+	}
 	mutex_unlock(&vmbus_conn.channel_mutex);
 #if !HVIS_CORE_DRIVER_OVERRIDE
 	kfree(hv_dev->driver_override);
 #endif
-	kfree(hv_dev);
+	kfree(to_vmbus_dev(hv_dev));
 }
 
 /**
@@ -524,10 +555,12 @@ struct hv_device *vmbus_device_create(const guid_t *type,
 				      const guid_t *instance,
 				      struct vmbus_channel *channel)
 {
-	struct hv_device *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	struct vmbus_dev *vdev = kzalloc(sizeof(*vdev), GFP_KERNEL);
+	struct hv_device *dev;
 
-	if (!dev)
+	if (!vdev)
 		return NULL;
+	dev = &vdev->hv_dev;
 	dev->channel = channel;
 	guid_copy(&dev->dev_type, type);
 	guid_copy(&dev->dev_instance, instance);
@@ -574,6 +607,9 @@ int vmbus_device_register(struct hv_device *child_device_obj)
 		pr_err("Unable to register primary channel\n");
 		goto err_kset_unregister;
 	}
+	mutex_lock(&vmbus_conn.channel_mutex);
+	to_vmbus_dev(child_device_obj)->registered = true;
+	mutex_unlock(&vmbus_conn.channel_mutex);
 	return 0;
 
 err_kset_unregister:
@@ -593,11 +629,27 @@ err_put_device:
 /**
  * vmbus_device_unregister - remove a device; its release frees the channel
  * @device_obj: the device
+ *
+ * Only the first call does anything, so the rescind, hv_sock and unload
+ * paths may each try.
  */
 void vmbus_device_unregister(struct hv_device *device_obj)
 {
-	kset_unregister(device_obj->channels_kset);
+	struct vmbus_dev *vdev = to_vmbus_dev(device_obj);
+	struct kset *kset;
+
+	mutex_lock(&vmbus_conn.channel_mutex);
+	if (!vdev->registered) {
+		mutex_unlock(&vmbus_conn.channel_mutex);
+		return;
+	}
+	vdev->registered = false;
+	/* A sub-channel's offer work adds to it only while it is set. */
+	kset = device_obj->channels_kset;
 	device_obj->channels_kset = NULL;
+	mutex_unlock(&vmbus_conn.channel_mutex);
+
+	kset_unregister(kset);
 	device_unregister(&device_obj->device);
 }
 EXPORT_SYMBOL_GPL(vmbus_device_unregister);

@@ -14,8 +14,6 @@
 
 #include "vmbus_priv.h"
 
-#define VMBUS_UNLOAD_TIMEOUT	(10 * HZ)
-
 /* Rows in enum vmbus_device_type order: drivers index it by dev_type. */
 const struct vmbus_device vmbus_devs[] = {
 	{ .dev_type = HV_IDE, HV_IDE_GUID, .perf_device = true,
@@ -202,10 +200,15 @@ struct vmbus_channel *vmbus_alloc_channel(void)
  */
 void vmbus_free_channel(struct vmbus_channel *channel)
 {
+	struct vmbus_channel *primary = channel->primary_channel;
+
 	tasklet_kill(&channel->callback_event);
 	vmbus_remove_channel_attr_group(channel);
 	/* The kobject's release frees the channel after an RCU grace period. */
 	kobject_put(&channel->kobj);
+	/* Taken in vmbus_process_offer(): the primary may go now. */
+	if (primary)
+		kobject_put(&primary->kobj);
 }
 
 static void vmbus_channel_map_relid(struct vmbus_channel *channel)
@@ -218,111 +221,6 @@ static void vmbus_channel_map_relid(struct vmbus_channel *channel)
 	 */
 	rcu_assign_pointer(vmbus_conn.channels[channel->offermsg.child_relid],
 			   channel);
-}
-
-static void vmbus_channel_unmap_relid(struct vmbus_channel *channel)
-{
-	u32 relid = channel->offermsg.child_relid;
-
-	lockdep_assert_held(&vmbus_conn.channel_mutex);
-	if (!vmbus_conn.channels || relid == 0 || relid > HVIS_VMBUS_MAX_RELID)
-		return;
-	if (rcu_access_pointer(vmbus_conn.channels[relid]) == channel)
-		RCU_INIT_POINTER(vmbus_conn.channels[relid], NULL);
-}
-
-/**
- * vmbus_release_relid - tell the host the guest is done with @relid
- * @relid: a rescinded (or refused) channel's relid
- */
-void vmbus_release_relid(u32 relid)
-{
-	struct hvis_chmsg_relid msg = {
-		.header.msgtype = HVIS_CHMSG_RELID_RELEASED,
-		.child_relid = relid,
-	};
-	int ret;
-
-	ret = vmbus_post_msg(&msg, sizeof(msg), true);
-	if (ret)
-		pr_err_ratelimited("RELID_RELEASED %u failed (%d)\n", relid,
-				   ret);
-}
-
-static void vmbus_remove_one(struct vmbus_channel *channel)
-{
-	bool release = channel->rescind;
-
-	vmbus_channel_unmap_relid(channel);
-	if (channel->primary_channel)
-		list_del_init(&channel->sc_list);
-	else
-		list_del_init(&channel->listentry);
-	/* Only a host rescind is answered; unload answers the rest. */
-	if (release)
-		vmbus_release_relid(channel->offermsg.child_relid);
-	vmbus_free_channel(channel);
-}
-
-/**
- * hv_process_channel_removal - forget a closed channel and free it
- * @channel: rescinded by the host, or any channel during unload
- *
- * For a primary, sub-channels left behind (never opened, or closed by the
- * driver without a rescind) go with it.  Caller holds channel_mutex.
- */
-void hv_process_channel_removal(struct vmbus_channel *channel)
-{
-	struct vmbus_channel *sc, *tmp;
-
-	lockdep_assert_held(&vmbus_conn.channel_mutex);
-	WARN_ON(!channel->rescind &&
-		READ_ONCE(vmbus_conn.state) != VMBUS_DISCONNECTING);
-
-	if (!channel->primary_channel) {
-		list_for_each_entry_safe(sc, tmp, &channel->sc_list, sc_list) {
-			if (sc->state == CHANNEL_OPENED_STATE) {
-				pr_err("sub-channel %u still open, leaked\n",
-				       sc->offermsg.child_relid);
-				list_del_init(&sc->sc_list);
-				sc->primary_channel = NULL;
-				continue;
-			}
-			vmbus_remove_one(sc);
-		}
-	}
-	vmbus_remove_one(channel);
-}
-
-/**
- * vmbus_free_channels - unregister every device, for unload
- *
- * Runs with the connection DISCONNECTING and the message queues flushed.
- */
-void vmbus_free_channels(void)
-{
-	struct vmbus_channel *channel, *tmp;
-	struct hv_device *dev;
-
-	for (;;) {
-		mutex_lock(&vmbus_conn.channel_mutex);
-		dev = NULL;
-		list_for_each_entry_safe(channel, tmp, &vmbus_conn.chn_list,
-					 listentry) {
-			if (channel->device_obj && !channel->rescind_ref) {
-				/* Claimed: a late rescind leaves it to us. */
-				channel->rescind_ref = true;
-				dev = channel->device_obj;
-				get_device(&dev->device);
-				break;
-			}
-		}
-		mutex_unlock(&vmbus_conn.channel_mutex);
-		if (!dev)
-			break;
-		vmbus_device_unregister(dev);
-		put_device(&dev->device);
-	}
 }
 
 /* Finish a channel whose offer work failed. */
@@ -347,18 +245,26 @@ static void vmbus_add_channel_work(struct work_struct *work)
 		container_of(work, struct vmbus_channel, add_channel_work);
 	struct vmbus_channel *primary = channel->primary_channel;
 	struct hv_device *dev;
-
-	/* Offered, not yet opened. */
-	channel->state = CHANNEL_OPEN_STATE;
+	int ret;
 
 	if (primary) {
+		/*
+		 * The primary's memory is ours (a kobject reference), its
+		 * device is not: look at it under channel_mutex, which its
+		 * release and vmbus_device_unregister() take to let go of it.
+		 */
+		mutex_lock(&vmbus_conn.channel_mutex);
 		dev = primary->device_obj;
-		if (!READ_ONCE(primary->probe_done) || !dev || primary->rescind) {
+		if (!READ_ONCE(primary->probe_done) || !dev ||
+		    primary->rescind || !dev->channels_kset) {
+			mutex_unlock(&vmbus_conn.channel_mutex);
 			pr_err_ratelimited("sub-channel %u offered before its device\n",
 					   channel->offermsg.child_relid);
 			goto err_failed;
 		}
-		if (vmbus_add_channel_kobj(dev, channel))
+		ret = vmbus_add_channel_kobj(dev, channel);
+		mutex_unlock(&vmbus_conn.channel_mutex);
+		if (ret)
 			goto err_failed;
 		if (primary->sc_creation_callback)
 			primary->sc_creation_callback(channel);
@@ -385,23 +291,32 @@ err_failed:
 	vmbus_add_channel_failed(channel);
 }
 
-/* Round-robin over online CPUs for perf devices, the connect CPU otherwise. */
+/*
+ * Round-robin over the online CPUs that may take channel interrupts
+ * (vmbus_cpu_usable) for perf devices, the connect CPU otherwise.  Caller
+ * holds cpus_read_lock, so the CPU stays online until the offer is mapped.
+ */
 static void vmbus_init_target_cpu(struct vmbus_channel *channel)
 {
 	static unsigned int next_cpu;
-	unsigned int cpu;
+	unsigned int cpu, tries;
 
 	lockdep_assert_held(&vmbus_conn.channel_mutex);
+	channel->target_cpu = vmbus_conn.connect_cpu;
 	if (channel->device_id >= HV_UNKNOWN ||
-	    !vmbus_devs[channel->device_id].perf_device) {
-		channel->target_cpu = vmbus_conn.connect_cpu;
+	    !vmbus_devs[channel->device_id].perf_device)
 		return;
+	cpu = next_cpu;
+	for (tries = 0; tries < num_online_cpus(); tries++) {
+		cpu = cpumask_next(cpu, cpu_online_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first(cpu_online_mask);
+		if (vmbus_cpu_usable(cpu)) {
+			next_cpu = cpu;
+			channel->target_cpu = cpu;
+			return;
+		}
 	}
-	cpu = cpumask_next(next_cpu, cpu_online_mask);
-	if (cpu >= nr_cpu_ids)
-		cpu = cpumask_first(cpu_online_mask);
-	next_cpu = cpu;
-	channel->target_cpu = cpu;
 }
 
 static struct vmbus_channel *
@@ -455,10 +370,14 @@ static void vmbus_process_offer(struct vmbus_channel *channel)
 			release = true;
 			goto err_unlock;
 		}
+		/* Dropped by vmbus_free_channel() of the sub-channel. */
+		kobject_get(&primary->kobj);
 		channel->primary_channel = primary;
 		list_add_tail(&channel->sc_list, &primary->sc_list);
 		wq = vmbus_conn.handle_sub_chan_wq;
 	}
+	/* Offered, not yet opened. */
+	channel->state = CHANNEL_OPEN_STATE;
 	vmbus_init_target_cpu(channel);
 	vmbus_channel_map_relid(channel);
 	mutex_unlock(&vmbus_conn.channel_mutex);
@@ -544,90 +463,6 @@ static void vmbus_onoffer(const struct hvis_chmsg_offer *offer)
 done:
 	atomic_dec(&vmbus_conn.offer_in_progress);
 }
-
-/* Mark @channel rescinded and wake the request it may be blocked on. */
-static void vmbus_rescind_cleanup(struct vmbus_channel *channel)
-{
-	struct vmbus_channel_msginfo *msginfo;
-	unsigned long flags;
-
-	spin_lock_irqsave(&vmbus_conn.channelmsg_lock, flags);
-	channel->rescind = true;
-	list_for_each_entry(msginfo, &vmbus_conn.chn_msg_list, msglistentry) {
-		if (msginfo->waiting_channel == channel) {
-			complete(&msginfo->waitevent);
-			break;
-		}
-	}
-	spin_unlock_irqrestore(&vmbus_conn.channelmsg_lock, flags);
-}
-
-static void vmbus_onoffer_rescind(const struct hvis_chmsg_relid *rescind)
-{
-	struct vmbus_channel *channel;
-	struct device *dev;
-
-	/* An offer still being mapped could be the one rescinded. */
-	while (atomic_read(&vmbus_conn.offer_in_progress) != 0)
-		usleep_range(1000, 2000);
-
-	mutex_lock(&vmbus_conn.channel_mutex);
-	channel = relid2channel(rescind->child_relid);
-	if (!channel || channel->rescind_ref) {
-		if (channel)
-			vmbus_rescind_cleanup(channel);
-		else
-			pr_err_ratelimited("rescind of unknown relid %u\n",
-					   rescind->child_relid);
-		mutex_unlock(&vmbus_conn.channel_mutex);
-		return;
-	}
-	channel->rescind_ref = true;
-	mutex_unlock(&vmbus_conn.channel_mutex);
-
-	/* Stop callbacks, then fail whatever the driver waits for. */
-	vmbus_reset_channel_cb(channel);
-	vmbus_rescind_cleanup(channel);
-	while (!READ_ONCE(channel->probe_done))
-		usleep_range(1000, 2000);
-
-	if (channel->device_obj) {
-		if (channel->chn_rescind_callback) {
-			channel->chn_rescind_callback(channel);
-			return;
-		}
-		/* The driver's remove closes the channel; release frees it. */
-		dev = get_device(&channel->device_obj->device);
-		if (dev) {
-			vmbus_device_unregister(channel->device_obj);
-			put_device(dev);
-		}
-		return;
-	}
-
-	mutex_lock(&vmbus_conn.channel_mutex);
-	if (!channel->primary_channel || channel->state == CHANNEL_OPEN_STATE)
-		/* Never opened, or its offer work failed: free it here. */
-		hv_process_channel_removal(channel);
-	else
-		/* Open: the driver's close frees it (vmbus_disconnect_ring). */
-		complete(&channel->rescind_event);
-	mutex_unlock(&vmbus_conn.channel_mutex);
-}
-
-/**
- * vmbus_hvsock_device_unregister - remove an hv_sock device
- * @channel: the hv_sock channel; the host rescinds it on close
- */
-void vmbus_hvsock_device_unregister(struct vmbus_channel *channel)
-{
-	if (WARN_ON(!is_hvsock_channel(channel)))
-		return;
-	while (!READ_ONCE(channel->probe_done) || !READ_ONCE(channel->rescind))
-		usleep_range(1000, 2000);
-	vmbus_device_unregister(channel->device_obj);
-}
-EXPORT_SYMBOL_GPL(vmbus_hvsock_device_unregister);
 
 /* Copy @len bytes of a response into @dst of @size bytes (zero-filled). */
 static void vmbus_copy_response(void *dst, size_t size, const void *msg,
@@ -751,18 +586,6 @@ bool vmbus_onmessage_isr(const void *msg, u32 len)
 	}
 }
 
-/* While unloading, every device is being removed anyway: only wake waiters. */
-static void vmbus_rescind_unloading(const struct hvis_chmsg_relid *rescind)
-{
-	struct vmbus_channel *channel;
-
-	mutex_lock(&vmbus_conn.channel_mutex);
-	channel = relid2channel(rescind->child_relid);
-	if (channel)
-		vmbus_rescind_cleanup(channel);
-	mutex_unlock(&vmbus_conn.channel_mutex);
-}
-
 /**
  * vmbus_onmessage_work - handle an offer, rescind or end of offers
  * @msg: a validated host message
@@ -805,30 +628,4 @@ int vmbus_request_offers(void)
 
 	reinit_completion(&vmbus_conn.all_offers_delivered);
 	return vmbus_post_msg(&msg, sizeof(msg), true);
-}
-
-/**
- * vmbus_initiate_unload - ask the host to drop every channel of this guest
- *
- * Waits a bounded time for the answer: the host may already be gone.
- */
-void vmbus_initiate_unload(void)
-{
-	struct hvis_chmsg_header msg = {
-		.msgtype = HVIS_CHMSG_UNLOAD,
-	};
-	int ret;
-
-	/* Hosts before 3.0 cannot take the guest back after an unload. */
-	if (vmbus_conn.version < HVIS_VMBUS_VERSION_WIN8_1)
-		return;
-	reinit_completion(&vmbus_conn.unload_event);
-	ret = vmbus_post_msg(&msg, sizeof(msg), true);
-	if (ret) {
-		pr_warn("UNLOAD failed (%d)\n", ret);
-		return;
-	}
-	if (!wait_for_completion_timeout(&vmbus_conn.unload_event,
-					 VMBUS_UNLOAD_TIMEOUT))
-		pr_warn("host did not answer UNLOAD\n");
 }

@@ -8,7 +8,6 @@
 #include <linux/device.h>
 #include <linux/kobject.h>
 #include <linux/mm.h>
-#include <linux/sched/isolation.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
@@ -121,18 +120,18 @@ static ssize_t target_cpu_show(struct vmbus_channel *channel, char *buf)
 static ssize_t target_cpu_store(struct vmbus_channel *channel,
 				const char *buf, size_t count)
 {
-	const struct vmbus_platform_ops *ops = READ_ONCE(vmbus_conn.platform);
-	u32 target_cpu, origin_cpu;
+	u32 target_cpu, origin_cpu, target_vp;
 	ssize_t ret = count;
 
-	if (!ops || vmbus_proto_version < HVIS_VMBUS_VERSION_WIN10_V4_1)
+	if (vmbus_proto_version < HVIS_VMBUS_VERSION_WIN10_V4_1)
 		return -EIO;
 	if (kstrtou32(buf, 10, &target_cpu))
 		return -EIO;
-	if (target_cpu >= nr_cpu_ids ||
-	    !cpumask_test_cpu(target_cpu,
-			      housekeeping_cpumask(HK_TYPE_MANAGED_IRQ)))
+	/* Housekeeping CPUs the platform has a VP for, as at offer time. */
+	if (target_cpu >= nr_cpu_ids || !vmbus_cpu_usable(target_cpu))
 		return -EINVAL;
+	if (vmbus_platform_vp_index(target_cpu, &target_vp))
+		return -EIO;
 
 	cpus_read_lock();
 	if (!cpu_online(target_cpu)) {
@@ -152,7 +151,7 @@ static ssize_t target_cpu_store(struct vmbus_channel *channel,
 	origin_cpu = channel->target_cpu;
 	if (target_cpu == origin_cpu)
 		goto out_unlock;
-	if (vmbus_send_modifychannel(channel, ops->vp_index(target_cpu))) {
+	if (vmbus_send_modifychannel(channel, target_vp)) {
 		ret = -EIO;
 		goto out_unlock;
 	}

@@ -131,6 +131,31 @@ int vmbus_alloc_ring(struct vmbus_channel *channel, u32 send_size,
 }
 EXPORT_SYMBOL_GPL(vmbus_alloc_ring);
 
+/*
+ * channel->state moves under channel_mutex (see vmbus_priv.h), which the
+ * rescind handler and the cpu sysfs store read it under.
+ */
+static void channel_set_state(struct vmbus_channel *channel, u32 state)
+{
+	mutex_lock(&vmbus_conn.channel_mutex);
+	channel->state = state;
+	mutex_unlock(&vmbus_conn.channel_mutex);
+}
+
+/* OPEN -> OPENING, or -EINVAL if the channel is not closed. */
+static int channel_claim_open(struct vmbus_channel *channel)
+{
+	int ret = 0;
+
+	mutex_lock(&vmbus_conn.channel_mutex);
+	if (channel->state == CHANNEL_OPEN_STATE)
+		channel->state = CHANNEL_OPENING_STATE;
+	else
+		ret = -EINVAL;
+	mutex_unlock(&vmbus_conn.channel_mutex);
+	return ret;
+}
+
 static int channel_open(struct vmbus_channel *channel, void *userdata,
 			u32 userdatalen, void (*onchannelcallback)(void *context),
 			void *context)
@@ -138,13 +163,14 @@ static int channel_open(struct vmbus_channel *channel, void *userdata,
 	struct page *page = channel->ringbuffer_page;
 	struct vmbus_channel_open_channel *msg;
 	struct vmbus_channel_msginfo *info;
-	u32 send_pages, recv_pages, status;
+	u32 send_pages, recv_pages, status, target_vp;
 	int ret;
 
 	if (userdatalen > MAX_USER_DEFINED_BYTES || !page)
 		return -EINVAL;
-	if (channel->state != CHANNEL_OPEN_STATE)
-		return -EINVAL;
+	ret = channel_claim_open(channel);
+	if (ret)
+		return ret;
 
 	send_pages = channel->ringbuffer_send_offset;
 	recv_pages = channel->ringbuffer_pagecount - send_pages;
@@ -153,10 +179,9 @@ static int channel_open(struct vmbus_channel *channel, void *userdata,
 		ret = vmbus_requestor_alloc(&channel->requestor,
 					    channel->rqstor_size);
 		if (ret)
-			return ret;
+			goto err_reset_state;
 	}
 
-	channel->state = CHANNEL_OPENING_STATE;
 	channel->onchannel_callback = onchannelcallback;
 	channel->channel_callback_context = context;
 	if (!channel->max_pkt_size)
@@ -172,17 +197,20 @@ static int channel_open(struct vmbus_channel *channel, void *userdata,
 
 	ret = hv_ringbuffer_init(&channel->outbound, page, send_pages, 0);
 	if (ret)
-		goto err_cleanup_rings;
+		goto err_teardown_gpadl;
 	ret = hv_ringbuffer_init(&channel->inbound, &page[send_pages],
 				 recv_pages, channel->max_pkt_size);
 	if (ret)
-		goto err_cleanup_rings;
+		goto err_cleanup_outbound;
 
+	ret = vmbus_platform_vp_index(channel->target_cpu, &target_vp);
+	if (ret)
+		goto err_cleanup_inbound;
 	info = vmbus_msginfo_alloc(channel, sizeof(*msg),
 				   CHANNELMSG_OPENCHANNEL);
 	if (!info) {
 		ret = -ENOMEM;
-		goto err_cleanup_rings;
+		goto err_cleanup_inbound;
 	}
 	msg = (struct vmbus_channel_open_channel *)info->msg;
 	msg->child_relid = channel->offermsg.child_relid;
@@ -191,7 +219,7 @@ static int channel_open(struct vmbus_channel *channel, void *userdata,
 		channel->ringbuffer_gpadlhandle.gpadl_handle;
 	msg->downstream_ringbuffer_pageoffset =
 		vmbus_gpadl_ring_split(send_pages << PAGE_SHIFT);
-	msg->target_vp = vmbus_conn.platform->vp_index(channel->target_cpu);
+	msg->target_vp = target_vp;
 	if (userdatalen)
 		memcpy(msg->userdata, userdata, userdatalen);
 
@@ -219,7 +247,7 @@ static int channel_open(struct vmbus_channel *channel, void *userdata,
 		goto err_free_info;
 	}
 
-	channel->state = CHANNEL_OPENED_STATE;
+	channel_set_state(channel, CHANNEL_OPENED_STATE);
 	kfree(info);
 	return 0;
 
@@ -227,13 +255,16 @@ err_dequeue:
 	vmbus_msginfo_dequeue(info);
 err_free_info:
 	kfree(info);
-err_cleanup_rings:
-	hv_ringbuffer_cleanup(&channel->outbound);
+err_cleanup_inbound:
 	hv_ringbuffer_cleanup(&channel->inbound);
+err_cleanup_outbound:
+	hv_ringbuffer_cleanup(&channel->outbound);
+err_teardown_gpadl:
 	vmbus_teardown_gpadl(channel, &channel->ringbuffer_gpadlhandle);
 err_free_requestor:
 	vmbus_requestor_free(&channel->requestor);
-	channel->state = CHANNEL_OPEN_STATE;
+err_reset_state:
+	channel_set_state(channel, CHANNEL_OPEN_STATE);
 	return ret;
 }
 

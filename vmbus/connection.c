@@ -11,7 +11,9 @@
 #include <linux/io.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/isolation.h>
 #include <linux/slab.h>
+#include <linux/srcu.h>
 #include <asm/sync_bitops.h>
 
 #include "vmbus_priv.h"
@@ -62,6 +64,79 @@ struct vmbus_msg_work {
 
 static atomic_t vmbus_msg_queued = ATOMIC_INIT(0);
 
+/* Readers of vmbus_conn.platform; see struct vmbus_conn. */
+DEFINE_SRCU(vmbus_platform_srcu);
+
+/**
+ * vmbus_platform_get - the attached platform, held until vmbus_platform_put
+ * @srcu_idx: where to keep the read-side token
+ *
+ * Any context.  Detach waits for every holder before the platform's
+ * state goes, so an op called on the returned pointer never runs on a
+ * torn-down platform.
+ *
+ * Return: the ops, or NULL when no platform is attached (put anyway).
+ */
+const struct vmbus_platform_ops *vmbus_platform_get(int *srcu_idx)
+{
+	*srcu_idx = srcu_read_lock(&vmbus_platform_srcu);
+	return srcu_dereference(vmbus_conn.platform, &vmbus_platform_srcu);
+}
+
+void vmbus_platform_put(int srcu_idx)
+{
+	srcu_read_unlock(&vmbus_platform_srcu, srcu_idx);
+}
+
+/* A hint only: the platform may go right after. */
+bool vmbus_platform_bound(void)
+{
+	return rcu_access_pointer(vmbus_conn.platform);
+}
+
+/**
+ * vmbus_platform_vp_index - the hypervisor VP index of @cpu
+ * @cpu: a Linux CPU
+ * @vp: where to store it
+ *
+ * Return: 0, or -ENODEV when no platform is attached.
+ */
+int vmbus_platform_vp_index(unsigned int cpu, u32 *vp)
+{
+	const struct vmbus_platform_ops *ops;
+	int idx, ret = -ENODEV;
+
+	ops = vmbus_platform_get(&idx);
+	if (ops) {
+		*vp = ops->vp_index(cpu);
+		ret = 0;
+	}
+	vmbus_platform_put(idx);
+	return ret;
+}
+
+/**
+ * vmbus_cpu_usable - may @cpu take a channel's interrupts?
+ * @cpu: a Linux CPU below nr_cpu_ids; its being online is the caller's
+ *	 business (under cpus_read_lock)
+ *
+ * As in-tree, CPUs isolated from managed interrupts are left alone; the
+ * platform may also lack a VP for it (hvshm covers nr_vcpus CPUs only).
+ */
+bool vmbus_cpu_usable(unsigned int cpu)
+{
+	const struct vmbus_platform_ops *ops;
+	bool ok;
+	int idx;
+
+	if (!cpumask_test_cpu(cpu, housekeeping_cpumask(HK_TYPE_MANAGED_IRQ)))
+		return false;
+	ops = vmbus_platform_get(&idx);
+	ok = ops && (!ops->cpu_usable || ops->cpu_usable(cpu));
+	vmbus_platform_put(idx);
+	return ok;
+}
+
 static inline int vmbus_state(void)
 {
 	/* Pairs with the smp_store_release() in vmbus_set_state(). */
@@ -86,20 +161,23 @@ static void vmbus_set_state(int state)
  */
 int vmbus_post_msg(void *buffer, size_t buflen, bool can_sleep)
 {
-	const struct vmbus_platform_ops *ops = READ_ONCE(vmbus_conn.platform);
+	const struct vmbus_platform_ops *ops;
 	unsigned int usec = 1;
-	int retries;
+	int retries, idx;
 	u32 status;
 
-	if (!ops)
-		return -ENODEV;
 	if (buflen < sizeof(struct hvis_chmsg_header) ||
 	    buflen > HVIS_MESSAGE_PAYLOAD_SIZE)
 		return -EINVAL;
 
 	for (retries = 0; retries < VMBUS_POST_RETRIES; retries++) {
-		status = ops->post_msg(vmbus_conn.msg_conn_id, HVIS_MSG_VMBUS,
-				       buffer, buflen);
+		/* Held per attempt only: detach must not wait out a back-off. */
+		ops = vmbus_platform_get(&idx);
+		status = ops ? ops->post_msg(vmbus_conn.msg_conn_id,
+					     HVIS_MSG_VMBUS, buffer, buflen,
+					     can_sleep) :
+			       VMBUS_STATUS_NO_PLATFORM;
+		vmbus_platform_put(idx);
 		switch (status) {
 		case HVIS_STATUS_SUCCESS:
 			return 0;
@@ -110,6 +188,8 @@ int vmbus_post_msg(void *buffer, size_t buflen, bool can_sleep)
 			return -EINVAL;
 		case HVIS_STATUS_HVSHM_TIMEOUT:
 			return -ETIMEDOUT;
+		case VMBUS_STATUS_NO_PLATFORM:
+			return -ENODEV;
 		default:
 			pr_err_ratelimited("post message failed, status %u\n",
 					   status);
@@ -157,18 +237,33 @@ struct vmbus_channel *relid2channel(u32 relid)
 void vmbus_on_event(unsigned long data)
 {
 	struct vmbus_channel *channel = (struct vmbus_channel *)data;
+	struct hv_ring_buffer *ring = channel->inbound.ring_buffer;
 	void (*callback_fn)(void *context);
+	u32 read_before = 0, write_before = 0;
 
 	/* A driver being unloaded clears the callback (vmbus_reset_channel_cb). */
 	callback_fn = READ_ONCE(channel->onchannel_callback);
 	if (unlikely(!callback_fn))
 		return;
 
+	if (ring) {
+		read_before = READ_ONCE(ring->read_index);
+		write_before = READ_ONCE(ring->write_index);
+	}
 	callback_fn(channel->channel_callback_context);
 
-	if (channel->callback_mode != HV_CALL_BATCHED)
+	if (channel->callback_mode != HV_CALL_BATCHED || !ring)
 		return;
 	if (likely(hv_end_read(&channel->inbound) == 0))
+		return;
+	/*
+	 * Bytes left, but the callback took none and none arrived: running
+	 * it again would spin on data it will not read (a packet the driver
+	 * refuses, a ring hv_pkt_iter_first() gave up on).  Interrupts are
+	 * unmasked now; the host's next signal runs the callback again.
+	 */
+	if (READ_ONCE(ring->read_index) == read_before &&
+	    READ_ONCE(ring->write_index) == write_before)
 		return;
 	hv_begin_read(&channel->inbound);
 	tasklet_schedule(&channel->callback_event);
@@ -191,14 +286,17 @@ static void vmbus_send_interrupt(u32 relid)
  */
 void vmbus_set_event(struct vmbus_channel *channel)
 {
-	const struct vmbus_platform_ops *ops = READ_ONCE(vmbus_conn.platform);
+	const struct vmbus_platform_ops *ops;
+	int idx;
 
 	if (!channel->is_dedicated_interrupt)
 		vmbus_send_interrupt(channel->offermsg.child_relid);
 
 	++channel->sig_events;
+	ops = vmbus_platform_get(&idx);
 	if (ops)
 		ops->signal_event((u32)channel->sig_event);
+	vmbus_platform_put(idx);
 }
 EXPORT_SYMBOL_GPL(vmbus_set_event);
 
@@ -345,6 +443,11 @@ static void vmbus_msg_take(const struct vmbus_platform_ops *ops,
 	len = READ_ONCE(slot->payload_size);
 	memcpy(copy, slot->payload, sizeof(copy));
 
+	/* stimer0 in message mode shares SINT 2 (Hyper-V without direct mode). */
+	if (message_type == HVIS_MSG_TIMER_EXPIRED && ops->timer_msg) {
+		ops->timer_msg();
+		goto free_slot;
+	}
 	if (state == VMBUS_DISCONNECTED)
 		goto free_slot;
 	if (message_type != HVIS_MSG_VMBUS || len > HVIS_MESSAGE_PAYLOAD_SIZE) {
@@ -382,11 +485,12 @@ free_slot:
  */
 void vmbus_isr(unsigned int cpu)
 {
-	const struct vmbus_platform_ops *ops = READ_ONCE(vmbus_conn.platform);
-	int state;
+	const struct vmbus_platform_ops *ops;
+	int state, idx;
 
+	ops = vmbus_platform_get(&idx);
 	if (!ops)
-		return;
+		goto out_put;
 
 	/* Read side of the synchronize_rcu() in vmbus_disconnect(). */
 	rcu_read_lock();
@@ -395,11 +499,12 @@ void vmbus_isr(unsigned int cpu)
 		vmbus_chan_sched(ops, cpu);
 	vmbus_msg_take(ops, cpu, state);
 	rcu_read_unlock();
+out_put:
+	vmbus_platform_put(idx);
 }
 
 static int vmbus_negotiate_version(u32 version)
 {
-	const struct vmbus_platform_ops *ops = vmbus_conn.platform;
 	struct hvis_chmsg_initiate_contact *msg;
 	struct vmbus_channel_msginfo *msginfo;
 	unsigned long flags, left;
@@ -415,7 +520,10 @@ static int vmbus_negotiate_version(u32 version)
 	msg = (struct hvis_chmsg_initiate_contact *)msginfo->msg;
 	msg->header.msgtype = HVIS_CHMSG_INITIATE_CONTACT;
 	msg->version_requested = version;
-	msg->target_vcpu = ops->vp_index(vmbus_conn.connect_cpu);
+	ret = vmbus_platform_vp_index(vmbus_conn.connect_cpu,
+				      &msg->target_vcpu);
+	if (ret)
+		goto out_free;
 	/* From 5.0 contact goes to id 4 and names the SINT, not a page. */
 	if (version >= HVIS_VMBUS_VERSION_WIN10_V5) {
 		msg->msg_sint = HVIS_VMBUS_MESSAGE_SINT;
@@ -581,20 +689,23 @@ int vmbus_connect(void)
 	}
 	if (ret) {
 		pr_err("VMBus version negotiation failed (%d)\n", ret);
-		goto err_disconnect;
+		goto err_free_channels;
 	}
 
 	vmbus_conn.version = vmbus_versions[i];
 	vmbus_proto_version = vmbus_versions[i];
 	vmbus_set_state(VMBUS_CONNECTED);
-	pr_info("Vmbus version:" VMBUS_VER_FMT "\n",
-		VMBUS_VER_ARGS(vmbus_conn.version));
+	pr_info("Vmbus version:%u.%u\n",
+		HVIS_VMBUS_VERSION_MAJOR(vmbus_conn.version),
+		HVIS_VMBUS_VERSION_MINOR(vmbus_conn.version));
 	return 0;
 
-err_disconnect:
-	vmbus_disconnect();
-	return ret;
-
+err_free_channels:
+	vmbus_set_state(VMBUS_DISCONNECTED);
+	/* Interrupt handlers that saw CONNECTING may still look at channels. */
+	synchronize_rcu();
+	WRITE_ONCE(vmbus_conn.channels, NULL);
+	kfree(channels);
 err_free_pages:
 	vmbus_free_pages();
 err_destroy_queues:
@@ -655,10 +766,10 @@ int vmbus_platform_attach(const struct vmbus_platform_ops *ops,
 {
 	int ret;
 
-	if (READ_ONCE(vmbus_conn.platform))
+	if (rcu_access_pointer(vmbus_conn.platform))
 		return -EBUSY;
 	vmbus_parent_dev = parent;
-	WRITE_ONCE(vmbus_conn.platform, ops);
+	rcu_assign_pointer(vmbus_conn.platform, ops);
 
 	ret = vmbus_connect();
 	if (ret)
@@ -669,7 +780,8 @@ int vmbus_platform_attach(const struct vmbus_platform_ops *ops,
 	return 0;
 
 err_clear_platform:
-	WRITE_ONCE(vmbus_conn.platform, NULL);
+	RCU_INIT_POINTER(vmbus_conn.platform, NULL);
+	synchronize_srcu(&vmbus_platform_srcu);
 	vmbus_parent_dev = NULL;
 	return ret;
 }
@@ -682,7 +794,7 @@ void vmbus_platform_detach(const struct vmbus_platform_ops *ops)
 {
 	unsigned int waited;
 
-	if (READ_ONCE(vmbus_conn.platform) != ops)
+	if (rcu_access_pointer(vmbus_conn.platform) != ops)
 		return;
 
 	/* No new offers; answers to drivers' closes still get through. */
@@ -707,7 +819,15 @@ void vmbus_platform_detach(const struct vmbus_platform_ops *ops)
 		pr_warn("channels still referenced at detach\n");
 
 	vmbus_initiate_unload();
+	/* The host forgot every relid with UNLOAD: free what is left. */
+	vmbus_free_orphans();
 	vmbus_disconnect();
-	WRITE_ONCE(vmbus_conn.platform, NULL);
+	RCU_INIT_POINTER(vmbus_conn.platform, NULL);
+	/*
+	 * A late put_device() may still post RELID_RELEASED; from here on it
+	 * finds no platform, and none still runs inside one when the caller
+	 * tears the platform down.
+	 */
+	synchronize_srcu(&vmbus_platform_srcu);
 	vmbus_parent_dev = NULL;
 }

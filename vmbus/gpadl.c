@@ -19,8 +19,9 @@
 
 /*
  * Handles are chosen by the guest and only have to be unique among its live
- * GPADLs; 0 is kept free because drivers read it as "no GPADL".  The start
- * value is the one the in-tree driver uses, which makes traces comparable.
+ * GPADLs; 0 is kept free because drivers read it as "no GPADL".  The counter
+ * starts where the in-tree driver's does and is incremented before use, so
+ * the first handle is 0xe1e11 on both, which makes traces comparable.
  */
 static atomic_t gpadl_next_handle = ATOMIC_INIT(0xe1e10);
 

@@ -14,7 +14,9 @@
 #include <linux/io.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
+#include <linux/delay.h>
 #include <linux/pci.h>
+#include <linux/sched.h>
 #include <linux/timekeeping.h>
 
 #include <hvis/hvshm.h>
@@ -36,9 +38,15 @@ struct hvshm_vector {
  * struct hvshm_dev - the one bound hvcore device.
  *
  * Locking:
- *  - post_lock (spinlock, irqsave) serialises posters: it protects the post
- *    slot's input, sequence and state fields on our side and post_seq.
- *    Posters may be atomic, so it is never held across anything that sleeps.
+ *  - The post slot has one owner at a time.  post_lock (spinlock, irqsave)
+ *    protects post_owned, the claim on it; the owner alone then writes
+ *    the slot's input, sequence and state on our side and post_seq.
+ *  - post_mutex (sleeping) queues sleepable posters, so only atomic
+ *    posters ever compete for the claim with a sleeping owner.
+ *    Lock order: post_mutex before post_lock.
+ *  - A sleepable owner waits for hvcore with interrupts and preemption on
+ *    (polling, then sleeping in short slices); an atomic one spins with
+ *    interrupts off, bounded by HVSHM_POST_TIMEOUT_NS, as before.
  *  - The signal bitmap is shared lock-free with hvcore (atomic bit ops).
  *  - Everything else is written in probe before vmbus_platform_attach() and
  *    read-only until remove, after vmbus_platform_detach().
@@ -60,7 +68,9 @@ struct hvshm_dev {
 	u32 simp_offset;
 	u32 siefp_offset;
 
-	spinlock_t post_lock;		/* serialises posters, see above */
+	struct mutex post_mutex;	/* sleepable posters, see above */
+	spinlock_t post_lock;		/* post_owned, see above */
+	bool post_owned;
 	u64 post_seq;
 
 	bool live;
@@ -80,51 +90,87 @@ static void hvshm_ring(struct hvshm_dev *hd, u32 vector)
 	writel((hd->host_peer_id << 16) | vector, hd->regs + HVSHM_REG_DOORBELL);
 }
 
+/* Polls of the slot before a sleepable poster starts sleeping between them. */
+#define HVSHM_POST_SPINS	200
+
 /*
- * Spin until hvcore completes request @seq.  Interrupts may be off, so the
- * clock is the NMI-safe monotonic one, not jiffies.
+ * Wait until hvcore completes request @seq.  An atomic poster spins; its
+ * interrupts may be off, so the clock is the NMI-safe monotonic one, not
+ * jiffies.  A sleepable one polls a while (hvcore usually answers within
+ * microseconds), then sleeps in short slices.
  */
-static bool hvshm_post_wait(struct hvshm_post_slot *slot, u64 seq)
+static bool hvshm_post_wait(struct hvshm_post_slot *slot, u64 seq,
+			    bool can_sleep)
 {
 	u64 deadline = ktime_get_mono_fast_ns() + HVSHM_POST_TIMEOUT_NS;
+	unsigned int spins = 0;
 
 	for (;;) {
 		/*
 		 * Pairs with hvcore's store-release of HVSHM_POST_DONE, made
 		 * after it wrote status and sequence.
 		 */
-		if (smp_load_acquire(&slot->state) == HVSHM_POST_DONE &&
+		if (virt_load_acquire(&slot->state) == HVSHM_POST_DONE &&
 		    READ_ONCE(slot->sequence) == seq)
 			return true;
 		if (ktime_get_mono_fast_ns() > deadline)
 			return false;
-		cpu_relax();
+		if (can_sleep && ++spins > HVSHM_POST_SPINS)
+			usleep_range(10, 50);
+		else
+			cpu_relax();
 	}
 }
 
-static u32 hvshm_post_msg(u32 connection_id, u32 message_type,
-			  const void *payload, u32 len)
+/* Become the slot's owner; false if another owner kept it too long. */
+static bool hvshm_post_claim(struct hvshm_dev *hd, bool can_sleep)
 {
-	struct hvshm_dev *hd = hvshm_bound;
-	struct hvshm_post_slot *slot = hd->post;
+	u64 deadline = ktime_get_mono_fast_ns() + HVSHM_POST_TIMEOUT_NS;
 	unsigned long flags;
-	u32 status;
-	u64 seq;
+	bool claimed;
 
-	if (len > HVIS_MESSAGE_PAYLOAD_SIZE)
-		return HVIS_STATUS_INVALID_PARAMETER;
+	for (;;) {
+		spin_lock_irqsave(&hd->post_lock, flags);
+		claimed = !hd->post_owned;
+		hd->post_owned = true;
+		spin_unlock_irqrestore(&hd->post_lock, flags);
+		if (claimed)
+			return true;
+		if (ktime_get_mono_fast_ns() > deadline)
+			return false;
+		if (can_sleep)
+			cond_resched();
+		else
+			cpu_relax();
+	}
+}
+
+static void hvshm_post_release(struct hvshm_dev *hd)
+{
+	unsigned long flags;
 
 	spin_lock_irqsave(&hd->post_lock, flags);
+	hd->post_owned = false;
+	spin_unlock_irqrestore(&hd->post_lock, flags);
+}
+
+/* The exchange itself; the caller owns the slot. */
+static u32 hvshm_post_exchange(struct hvshm_dev *hd, u32 connection_id,
+			       u32 message_type, const void *payload, u32 len,
+			       bool can_sleep)
+{
+	struct hvshm_post_slot *slot = hd->post;
+	u32 status;
+	u64 seq;
 
 	/*
 	 * After a timeout the slot still belongs to hvcore (state REQUEST):
 	 * rewriting it could hand hvcore a torn message.  Give the late answer
 	 * another chance, and fail again without touching the slot if it
-	 * does not come.
+	 * does not come.  Pairs with hvcore's store-release of the state.
 	 */
-	if (smp_load_acquire(&slot->state) == HVSHM_POST_REQUEST &&
-	    !hvshm_post_wait(slot, hd->post_seq)) {
-		spin_unlock_irqrestore(&hd->post_lock, flags);
+	if (virt_load_acquire(&slot->state) == HVSHM_POST_REQUEST &&
+	    !hvshm_post_wait(slot, hd->post_seq, can_sleep)) {
 		pr_err_ratelimited("hvshm: host still owes post #%llu\n",
 				   hd->post_seq);
 		return HVIS_STATUS_HVSHM_TIMEOUT;
@@ -138,11 +184,10 @@ static u32 hvshm_post_msg(u32 connection_id, u32 message_type,
 	seq = ++hd->post_seq;
 	WRITE_ONCE(slot->sequence, seq);
 	/* Publishes the input; pairs with hvcore's load-acquire of state. */
-	smp_store_release(&slot->state, HVSHM_POST_REQUEST);
+	virt_store_release(&slot->state, HVSHM_POST_REQUEST);
 	hvshm_ring(hd, HVSHM_VEC_POST);
 
-	if (!hvshm_post_wait(slot, seq)) {
-		spin_unlock_irqrestore(&hd->post_lock, flags);
+	if (!hvshm_post_wait(slot, seq, can_sleep)) {
 		pr_err_ratelimited("hvshm: no answer to post #%llu (conn %u) in %llu ms\n",
 				   seq, connection_id,
 				   (u64)HVSHM_POST_TIMEOUT_NS / NSEC_PER_MSEC);
@@ -150,15 +195,49 @@ static u32 hvshm_post_msg(u32 connection_id, u32 message_type,
 	}
 	status = READ_ONCE(slot->status);
 	WRITE_ONCE(slot->state, HVSHM_POST_IDLE);
+	return status;
+}
 
-	spin_unlock_irqrestore(&hd->post_lock, flags);
+static u32 hvshm_post_msg(u32 connection_id, u32 message_type,
+			  const void *payload, u32 len, bool can_sleep)
+{
+	struct hvshm_dev *hd = READ_ONCE(hvshm_bound);
+	unsigned long flags = 0;
+	u32 status;
+
+	/* The core stops calling before unbinding (vmbus_platform_srcu). */
+	if (!hd)
+		return VMBUS_STATUS_NO_PLATFORM;
+	if (len > HVIS_MESSAGE_PAYLOAD_SIZE)
+		return HVIS_STATUS_INVALID_PARAMETER;
+
+	if (can_sleep)
+		mutex_lock(&hd->post_mutex);
+	else
+		local_irq_save(flags);
+	if (!hvshm_post_claim(hd, can_sleep)) {
+		pr_err_ratelimited("hvshm: post slot busy for %llu ms\n",
+				   (u64)HVSHM_POST_TIMEOUT_NS / NSEC_PER_MSEC);
+		status = HVIS_STATUS_HVSHM_TIMEOUT;
+		goto out_unlock;
+	}
+	status = hvshm_post_exchange(hd, connection_id, message_type, payload,
+				     len, can_sleep);
+	hvshm_post_release(hd);
+out_unlock:
+	if (can_sleep)
+		mutex_unlock(&hd->post_mutex);
+	else
+		local_irq_restore(flags);
 	return status;
 }
 
 static void hvshm_signal_event(u32 connection_id)
 {
-	struct hvshm_dev *hd = hvshm_bound;
+	struct hvshm_dev *hd = READ_ONCE(hvshm_bound);
 
+	if (!hd)
+		return;
 	if (connection_id >= hd->max_connection_id) {
 		pr_err_ratelimited("hvshm: signal on connection %u, host covers < %u\n",
 				   connection_id, hd->max_connection_id);
@@ -183,23 +262,26 @@ static void hvshm_signal_event(u32 connection_id)
 static void hvshm_eom(unsigned int cpu)
 {
 	/* hvcore rescans every vCPU's SINT 2 slot, so the CPU is not sent. */
-	hvshm_ring(hvshm_bound, HVSHM_VEC_EOM);
+	struct hvshm_dev *hd = READ_ONCE(hvshm_bound);
+
+	if (hd)
+		hvshm_ring(hd, HVSHM_VEC_EOM);
 }
 
 static struct hvis_synic_message_page *hvshm_simp(unsigned int cpu)
 {
-	struct hvshm_dev *hd = hvshm_bound;
+	struct hvshm_dev *hd = READ_ONCE(hvshm_bound);
 
-	if (WARN_ON_ONCE(cpu >= hd->nr_vcpus))
+	if (!hd || WARN_ON_ONCE(cpu >= hd->nr_vcpus))
 		return NULL;
 	return hd->shm + hd->simp_offset + (size_t)cpu * HVIS_PAGE_SIZE;
 }
 
 static struct hvis_synic_event_flags_page *hvshm_siefp(unsigned int cpu)
 {
-	struct hvshm_dev *hd = hvshm_bound;
+	struct hvshm_dev *hd = READ_ONCE(hvshm_bound);
 
-	if (WARN_ON_ONCE(cpu >= hd->nr_vcpus))
+	if (!hd || WARN_ON_ONCE(cpu >= hd->nr_vcpus))
 		return NULL;
 	return hd->shm + hd->siefp_offset + (size_t)cpu * HVIS_PAGE_SIZE;
 }
@@ -210,6 +292,14 @@ static u32 hvshm_vp_index(unsigned int cpu)
 	return cpu;
 }
 
+/* Only CPUs below the header's vCPU count have SynIC pages and a vector. */
+static bool hvshm_cpu_usable(unsigned int cpu)
+{
+	struct hvshm_dev *hd = READ_ONCE(hvshm_bound);
+
+	return hd && cpu < hd->nr_vcpus;
+}
+
 static const struct vmbus_platform_ops hvshm_ops = {
 	.name		= "hvshm",
 	.post_msg	= hvshm_post_msg,
@@ -218,6 +308,7 @@ static const struct vmbus_platform_ops hvshm_ops = {
 	.simp		= hvshm_simp,
 	.siefp		= hvshm_siefp,
 	.vp_index	= hvshm_vp_index,
+	.cpu_usable	= hvshm_cpu_usable,
 };
 
 static irqreturn_t hvshm_vector_isr(int irq, void *data)
@@ -417,6 +508,7 @@ static int hvshm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	hd->max_connection_id = h.max_connection_id;
 	hd->simp_offset = h.simp_offset;
 	hd->siefp_offset = h.siefp_offset;
+	mutex_init(&hd->post_mutex);
 	spin_lock_init(&hd->post_lock);
 
 	hd->vectors = kcalloc(hd->nr_vcpus, sizeof(*hd->vectors), GFP_KERNEL);
@@ -474,7 +566,7 @@ static int hvshm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		   readl(hd->regs + HVSHM_REG_IVPOSITION));
 	WRITE_ONCE(hd->hdr->guest_attached, 1);
 	pci_set_drvdata(pdev, hd);
-	hvshm_bound = hd;
+	WRITE_ONCE(hvshm_bound, hd);
 	WRITE_ONCE(hd->live, true);
 
 	ret = vmbus_platform_attach(&hvshm_ops, &pdev->dev);
@@ -488,7 +580,7 @@ static int hvshm_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 err_unpublish:
 	WRITE_ONCE(hd->live, false);
-	hvshm_bound = NULL;
+	WRITE_ONCE(hvshm_bound, NULL);
 	WRITE_ONCE(hd->hdr->guest_attached, 0);
 	hvshm_vectors_free(hd, hd->nr_vcpus);
 err_free_irq_vectors:
@@ -520,7 +612,8 @@ static void hvshm_remove(struct pci_dev *pdev)
 	WRITE_ONCE(hd->live, false);
 	/* free_irq() waits for handlers that still saw live set. */
 	hvshm_vectors_free(hd, hd->nr_vcpus);
-	hvshm_bound = NULL;
+	/* Detach waited for every op caller (vmbus_platform_srcu). */
+	WRITE_ONCE(hvshm_bound, NULL);
 	WRITE_ONCE(hd->hdr->guest_attached, 0);
 	mutex_unlock(&hvshm_bind_lock);
 

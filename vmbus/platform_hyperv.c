@@ -13,7 +13,7 @@
  * ms_hyperv, hv_hypercall_pg, hyperv_pcpu_input_arg, hv_vp_index,
  * hv_root_partition, hv_is_isolation_supported, hv_isolation_type_snp,
  * hv_setup_vmbus_handler, hv_remove_vmbus_handler, hv_stimer_legacy_init,
- * hv_stimer_legacy_cleanup, and the MSR accessors'
+ * hv_stimer_legacy_cleanup, hv_stimer0_isr, and the MSR accessors'
  * back ends (6.1: hv_ghcb_msr_read/write; 6.12: hv_get_msr/hv_set_msr,
  * hv_isolation_type_tdx, hv_tdx_hypercall, hyperv_paravisor_present).
  *
@@ -22,8 +22,8 @@
  * architectures without a fixed hypervisor callback vector (arm64), and the
  * MMIO ranges of the ACPI node (vmbus_allocate_mmio, used by hyperv_fb and
  * pci-hyperv).  Where Hyper-V lacks direct-mode stimers the clock events
- * arrive as HVIS_MSG_TIMER_EXPIRED in SINT 2: the core's vmbus_isr() must
- * hand those to hv_stimer0_isr().
+ * arrive as HVIS_MSG_TIMER_EXPIRED in SINT 2: the core's vmbus_isr() hands
+ * those to hv_stimer0_isr() through the timer_msg op.
  */
 #include <linux/acpi.h>
 #include <linux/cpuhotplug.h>
@@ -71,8 +71,9 @@ static bool hyperv_bound;
 static int hyperv_probe_ret = -ENODEV;
 static bool hyperv_registered;
 
+/* A hypercall does not block: @can_sleep makes no difference here. */
 static u32 hyperv_post_msg(u32 connection_id, u32 message_type,
-			   const void *payload, u32 len)
+			   const void *payload, u32 len, bool can_sleep)
 {
 	struct hvis_post_message_input *in;
 	unsigned long flags;
@@ -133,6 +134,12 @@ static u32 hyperv_vp_index(unsigned int cpu)
 	return hv_vp_index ? hv_vp_index[cpu] : cpu;
 }
 
+/* vmlinux exports hv_stimer0_isr on both kernels (Module.symvers). */
+static void hyperv_timer_msg(void)
+{
+	hv_stimer0_isr();
+}
+
 static const struct vmbus_platform_ops hyperv_ops = {
 	.name		= "hyperv",
 	.post_msg	= hyperv_post_msg,
@@ -141,6 +148,7 @@ static const struct vmbus_platform_ops hyperv_ops = {
 	.simp		= hyperv_simp,
 	.siefp		= hyperv_siefp,
 	.vp_index	= hyperv_vp_index,
+	.timer_msg	= hyperv_timer_msg,
 };
 
 /* Called from the arch's HYPERVISOR_CALLBACK_VECTOR entry. */

@@ -12,8 +12,11 @@
  *  - ring_buffer_mutex keeps ring_buffer mapped while
  *    hv_ringbuffer_get_debuginfo (sysfs, process context) reads it;
  *    hv_ringbuffer_cleanup takes it to unmap.
- * The host is untrusted: a corrupt ring is logged (rate-limited) and reads
- * as empty, a corrupt outbound ring fails sends with -EIO.
+ * The host is untrusted.  An inbound packet longer than the driver's
+ * max_pkt_size is handed over clamped to it, as in-tree does, and the ring
+ * moves past the whole packet.  A corrupt inbound ring is marked broken and
+ * from then on reads as empty (see ring_in_break); a corrupt outbound ring
+ * fails sends with -EIO.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -33,6 +36,23 @@ static void ring_view(const struct hv_ring_buffer_info *rbi, struct hvring *r)
 	r->ctl = (struct hvis_ring_ctl *)rbi->ring_buffer;
 	r->data = rbi->ring_buffer->buffer;
 	r->size = rbi->ring_datasize;
+}
+
+/*
+ * hv_vmbus's own state of an inbound ring.  struct hv_ring_buffer_info is
+ * the kernel's, so this lives in the same allocation as pkt_buffer, just in
+ * front of it; it is owned by the ring's single reader, like pkt_buffer.
+ */
+struct ring_in_state {
+	u32 cur_len;	/* ring bytes of the packet now in pkt_buffer */
+	bool broken;	/* indices or a descriptor were invalid: read nothing */
+} __aligned(16);	/* keeps pkt_buffer as aligned as kmalloc's own */
+
+static struct ring_in_state *ring_in_state(const struct hv_ring_buffer_info *rbi)
+{
+	if (!rbi->pkt_buffer)
+		return NULL;
+	return (struct ring_in_state *)rbi->pkt_buffer - 1;
 }
 
 void hv_ringbuffer_pre_init(struct vmbus_channel *channel)
@@ -83,9 +103,12 @@ int hv_ringbuffer_init(struct hv_ring_buffer_info *ring_info,
 
 	/* Inbound rings: where hv_pkt_iter_first() copies each packet. */
 	if (max_pkt_size) {
-		ring_info->pkt_buffer = kzalloc(max_pkt_size, GFP_KERNEL);
-		if (!ring_info->pkt_buffer)
+		struct ring_in_state *st;
+
+		st = kzalloc(sizeof(*st) + max_pkt_size, GFP_KERNEL);
+		if (!st)
 			goto err_unmap_ring;
+		ring_info->pkt_buffer = st + 1;
 		ring_info->pkt_buffer_size = max_pkt_size;
 	}
 
@@ -105,7 +128,7 @@ void hv_ringbuffer_cleanup(struct hv_ring_buffer_info *ring_info)
 	ring_info->ring_buffer = NULL;
 	mutex_unlock(&ring_info->ring_buffer_mutex);
 
-	kfree(ring_info->pkt_buffer);
+	kfree(ring_in_state(ring_info));
 	ring_info->pkt_buffer = NULL;
 	ring_info->pkt_buffer_size = 0;
 }
@@ -238,60 +261,131 @@ int hv_ringbuffer_write(struct vmbus_channel *channel,
 }
 
 /*
+ * Make the inbound ring read as empty: hv_get_bytes_to_read() and
+ * hv_end_read() (inline in <linux/hyperv.h>, they compare read_index with
+ * write_index) then see 0 and polling loops (our tasklet, netvsc's NAPI)
+ * stop.  The write_index taken may itself be invalid; only the inline
+ * helpers and the host ever look at read_index again, never ring_ops.h.
+ */
+static void ring_in_drain(struct hv_ring_buffer_info *rbi)
+{
+	u32 w = READ_ONCE(rbi->ring_buffer->write_index);
+
+	WRITE_ONCE(rbi->ring_buffer->read_index, w);
+	rbi->priv_read_index = w;
+}
+
+/*
+ * A corrupt inbound ring cannot be resynchronised: stop reading it for good
+ * (until the channel is reopened on a fresh ring).  broken is set before
+ * read_index is rewritten, so hv_pkt_iter_close() never publishes the
+ * drained position as if it had been read.
+ */
+static void ring_in_break(struct vmbus_channel *channel,
+			  struct hv_ring_buffer_info *rbi,
+			  struct ring_in_state *st, u32 size)
+{
+	pr_err_ratelimited("relid %u: inbound ring corrupt at %u (write %u, size %u), no longer read\n",
+			   channel->offermsg.child_relid,
+			   rbi->priv_read_index,
+			   READ_ONCE(rbi->ring_buffer->write_index), size);
+	st->broken = true;
+	ring_in_drain(rbi);
+}
+
+/*
+ * A packet longer than pkt_buffer: present its first pkt_buffer_size bytes
+ * with len8 and offset8 rewritten to fit the copy, as in-tree's
+ * hv_pkt_iter_first() does, so hv_pkt_datalen() and friends stay within
+ * pkt_buffer; the iterator still steps over the whole packet.
+ */
+static void ring_in_clamp(struct vmbus_channel *channel,
+			  struct vmpacket_descriptor *desc, u32 len, u32 copied)
+{
+	pr_err_ratelimited("relid %u: inbound packet of %u bytes exceeds max_pkt_size %u, truncated\n",
+			   channel->offermsg.child_relid, len,
+			   channel->inbound.pkt_buffer_size);
+	desc->len8 = copied >> 3;
+	if (desc->offset8 > desc->len8)
+		desc->offset8 = sizeof(*desc) >> 3;
+}
+
+/*
  * Copy the packet at priv_read_index into pkt_buffer and return the copy,
- * its descriptor checked; NULL when the ring is empty or corrupt.
+ * its descriptor checked (and clamped to pkt_buffer_size); NULL when the
+ * ring is empty or broken.
  */
 struct vmpacket_descriptor *hv_pkt_iter_first(struct vmbus_channel *channel)
 {
 	struct hv_ring_buffer_info *rbi = &channel->inbound;
+	struct ring_in_state *st = ring_in_state(rbi);
 	struct hvring_rd rd;
 	struct hvring ring;
-	u32 len;
+	u32 len, copied;
 	int ret;
+
+	if (!st || !rbi->ring_buffer)
+		return NULL;
+	if (st->broken) {
+		/* Whatever the host wrote since is dropped unread. */
+		ring_in_drain(rbi);
+		return NULL;
+	}
 
 	ring_view(rbi, &ring);
 	ret = hvring_read_resume(&ring, &rd, rbi->priv_read_index);
-	if (ret == HVRING_OK)
-		ret = hvring_read_next(&ring, &rd, rbi->pkt_buffer,
-				       rbi->pkt_buffer_size, &len);
+	while (ret == HVRING_OK) {
+		ret = hvring_read_next_trunc(&ring, &rd, rbi->pkt_buffer,
+					     rbi->pkt_buffer_size, &len,
+					     &copied);
+		if (ret != HVRING_TOOBIG || copied)
+			break;
+		/* pkt_buffer cannot hold even a descriptor: skip the packet. */
+		pr_err_ratelimited("relid %u: max_pkt_size %u below a descriptor, packet dropped\n",
+				   channel->offermsg.child_relid,
+				   rbi->pkt_buffer_size);
+		rbi->priv_read_index = rd.priv_read;
+		ret = rd.avail ? HVRING_OK : HVRING_EMPTY;
+	}
+
 	switch (ret) {
+	case HVRING_TOOBIG:
+		ring_in_clamp(channel, rbi->pkt_buffer, len, copied);
+		fallthrough;
 	case HVRING_OK:
+		st->cur_len = len;
 		return rbi->pkt_buffer;
 	case HVRING_EMPTY:
 		return NULL;
-	case HVRING_TOOBIG:
-		pr_err_ratelimited("relid %u: inbound packet of %u bytes exceeds max_pkt_size %u\n",
-				   channel->offermsg.child_relid, len,
-				   rbi->pkt_buffer_size);
-		return NULL;
 	default:
-		pr_err_ratelimited("relid %u: inbound ring corrupt at %u (write %u, size %u)\n",
-				   channel->offermsg.child_relid,
-				   rbi->priv_read_index,
-				   READ_ONCE(rbi->ring_buffer->write_index),
-				   ring.size);
+		ring_in_break(channel, rbi, st, ring.size);
 		return NULL;
 	}
 }
 EXPORT_SYMBOL_GPL(hv_pkt_iter_first);
 
-/* Step priv_read_index past @desc, a packet hv_pkt_iter_first() returned. */
-static void ring_iter_advance(struct hv_ring_buffer_info *rbi,
-			      const struct vmpacket_descriptor *desc)
+/*
+ * Step priv_read_index past the packet hv_pkt_iter_first() returned last,
+ * by its length in the ring (the copy's len8 may be clamped).
+ */
+static void ring_iter_advance(struct hv_ring_buffer_info *rbi)
 {
+	struct ring_in_state *st = ring_in_state(rbi);
 	struct hvring ring;
 
+	if (!st || st->broken)
+		return;
 	ring_view(rbi, &ring);
 	rbi->priv_read_index =
 		hvring_advance(&ring, rbi->priv_read_index,
-			       ((u32)desc->len8 << 3) + HVIS_RING_TRAILER_SIZE);
+			       st->cur_len + HVIS_RING_TRAILER_SIZE);
 }
 
 struct vmpacket_descriptor *
 __hv_pkt_iter_next(struct vmbus_channel *channel,
 		   const struct vmpacket_descriptor *desc)
 {
-	ring_iter_advance(&channel->inbound, desc);
+	ring_iter_advance(&channel->inbound);
 	return hv_pkt_iter_first(channel);
 }
 EXPORT_SYMBOL_GPL(__hv_pkt_iter_next);
@@ -303,9 +397,13 @@ EXPORT_SYMBOL_GPL(__hv_pkt_iter_next);
 void hv_pkt_iter_close(struct vmbus_channel *channel)
 {
 	struct hv_ring_buffer_info *rbi = &channel->inbound;
+	struct ring_in_state *st = ring_in_state(rbi);
 	struct hvring ring;
 	bool signal;
 
+	/* A broken ring's read_index is ring_in_drain()'s, not ours to move. */
+	if (!st || st->broken)
+		return;
 	ring_view(rbi, &ring);
 	hvring_read_close(&ring, rbi->priv_read_index, &signal);
 	if (signal) {
@@ -344,7 +442,7 @@ int hv_ringbuffer_read(struct vmbus_channel *channel,
 		return -ENOBUFS;
 
 	memcpy(buffer, (const u8 *)desc + offset, packetlen);
-	ring_iter_advance(&channel->inbound, desc);
+	ring_iter_advance(&channel->inbound);
 	hv_pkt_iter_close(channel);
 	return 0;
 }

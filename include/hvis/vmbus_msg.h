@@ -355,14 +355,25 @@ HVIS_SIZE(struct hvis_chmsg_modifychannel_response, 16);
  * hvis_chmsg_check - validate a received channel message against the table.
  * @buf, @len: the message as copied out of the slot (len <= 240)
  * @dir: the direction this side receives (HVIS_DIR_H2G in the guest)
- * @version: negotiated version, or 0 before negotiation (then only the
- *	     connection-setup messages are accepted)
+ * @version: negotiated version, or 0 before negotiation: then only the
+ *	     messages that set a connection up or tear it down are accepted
+ *	     (INITIATE_CONTACT, VERSION_RESPONSE, UNLOAD, UNLOAD_RESPONSE;
+ *	     a host takes UNLOAD from a guest that lost track of its
+ *	     connection, e.g. a kdump kernel)
  *
  * Returns the message type, or a negative HVIS_CHMSG_E* reason.
  */
 #define HVIS_CHMSG_ESHORT	(-1)	/* shorter than a header or its row */
 #define HVIS_CHMSG_EUNKNOWN	(-2)	/* no row for this type/direction */
 #define HVIS_CHMSG_EVERSION	(-3)	/* not valid at this version */
+
+static inline int hvis_chmsg_is_setup(u32 type)
+{
+	return type == HVIS_CHMSG_INITIATE_CONTACT ||
+	       type == HVIS_CHMSG_VERSION_RESPONSE ||
+	       type == HVIS_CHMSG_UNLOAD ||
+	       type == HVIS_CHMSG_UNLOAD_RESPONSE;
+}
 
 static inline int hvis_chmsg_check(const void *buf, u32 len, int dir,
 				   u32 version)
@@ -377,7 +388,8 @@ static inline int hvis_chmsg_check(const void *buf, u32 len, int dir,
 	if (type == (t) && dir == (d)) {				\
 		if (len < (minlen))					\
 			return HVIS_CHMSG_ESHORT;			\
-		if (version && version < (minver))			\
+		if (version ? version < (minver) :			\
+		    !hvis_chmsg_is_setup(type))				\
 			return HVIS_CHMSG_EVERSION;			\
 		return (int)type;					\
 	}

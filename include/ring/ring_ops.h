@@ -330,29 +330,54 @@ static inline int hvring_read_resume(struct hvring *r, struct hvring_rd *rd,
 }
 
 /*
+ * Copy out and check the descriptor of the next packet: offset8 * 8 >= 16,
+ * len8 >= offset8, and the packet plus trailer within what the snapshot
+ * holds.  Returns OK with *d, *len (len8 * 8) and *next (the offset of the
+ * byte after the descriptor), or EMPTY or CORRUPT.
+ */
+static inline int hvring_read_desc(const struct hvring *r,
+				   const struct hvring_rd *rd,
+				   struct hvis_vmpacket_desc *d, u32 *len,
+				   u32 *next)
+{
+	if (!rd->avail)
+		return HVRING_EMPTY;
+	/* The writer only publishes whole packets. */
+	if (rd->avail < sizeof(*d) + HVIS_RING_TRAILER_SIZE)
+		return HVRING_CORRUPT;
+	*next = hvring_copy_from(r, rd->priv_read, d, sizeof(*d));
+	*len = (u32)d->len8 * 8;
+	if ((u32)d->offset8 * 8 < sizeof(*d) || d->len8 < d->offset8 ||
+	    (u64)*len + HVIS_RING_TRAILER_SIZE > rd->avail)
+		return HVRING_CORRUPT;
+	return HVRING_OK;
+}
+
+/* Move the batch past a packet of @len bytes that read_desc checked. */
+static inline void hvring_read_skip(const struct hvring *r,
+				    struct hvring_rd *rd, u32 len)
+{
+	rd->priv_read = hvring_advance(r, rd->priv_read,
+				       len + HVIS_RING_TRAILER_SIZE);
+	rd->avail -= len + HVIS_RING_TRAILER_SIZE;
+}
+
+/*
  * Copy the next packet (descriptor and payload up to len8 * 8, without the
- * trailer) into @buf.  The descriptor is copied out first and checked:
- * offset8 * 8 >= 16, len8 >= offset8, and the packet plus trailer within
- * what the snapshot holds.  Returns OK, EMPTY, CORRUPT, or TOOBIG with
- * *pktlen set and the batch not advanced.
+ * trailer) into @buf, descriptor checked by hvring_read_desc().  Returns OK,
+ * EMPTY, CORRUPT, or TOOBIG with *pktlen set and the batch not advanced.
  */
 static inline int hvring_read_next(struct hvring *r, struct hvring_rd *rd,
 				   void *buf, u32 buflen, u32 *pktlen)
 {
 	struct hvis_vmpacket_desc d;
 	u32 len, next;
+	int ret;
 
 	*pktlen = 0;
-	if (!rd->avail)
-		return HVRING_EMPTY;
-	/* The writer only publishes whole packets. */
-	if (rd->avail < sizeof(d) + HVIS_RING_TRAILER_SIZE)
-		return HVRING_CORRUPT;
-	next = hvring_copy_from(r, rd->priv_read, &d, sizeof(d));
-	len = (u32)d.len8 * 8;
-	if ((u32)d.offset8 * 8 < sizeof(d) || d.len8 < d.offset8 ||
-	    (u64)len + HVIS_RING_TRAILER_SIZE > rd->avail)
-		return HVRING_CORRUPT;
+	ret = hvring_read_desc(r, rd, &d, &len, &next);
+	if (ret != HVRING_OK)
+		return ret;
 	*pktlen = len;
 	if (len > buflen)
 		return HVRING_TOOBIG;
@@ -360,10 +385,42 @@ static inline int hvring_read_next(struct hvring *r, struct hvring_rd *rd,
 	/* @buf gets the checked copy of the descriptor, not a re-read. */
 	hvring_memcpy(buf, &d, sizeof(d));
 	hvring_copy_from(r, next, (u8 *)buf + sizeof(d), len - sizeof(d));
-	rd->priv_read = hvring_advance(r, rd->priv_read,
-				       len + HVIS_RING_TRAILER_SIZE);
-	rd->avail -= len + HVIS_RING_TRAILER_SIZE;
+	hvring_read_skip(r, rd, len);
 	return HVRING_OK;
+}
+
+/*
+ * Like hvring_read_next(), but a packet longer than @buflen does not stop
+ * the reader: its first @buflen bytes (rounded down to 8) are copied, the
+ * batch moves past the whole packet, and TOOBIG says the copy is short.
+ * *pktlen is the packet's length, *copied what landed in @buf (0 when
+ * @buflen cannot even hold the descriptor).  The descriptor in @buf is the
+ * checked copy, len8/offset8 as the peer sent them: the caller decides how
+ * to present a short copy.
+ */
+static inline int hvring_read_next_trunc(struct hvring *r,
+					 struct hvring_rd *rd, void *buf,
+					 u32 buflen, u32 *pktlen, u32 *copied)
+{
+	struct hvis_vmpacket_desc d;
+	u32 len, next, n;
+	int ret;
+
+	*pktlen = 0;
+	*copied = 0;
+	ret = hvring_read_desc(r, rd, &d, &len, &next);
+	if (ret != HVRING_OK)
+		return ret;
+	*pktlen = len;
+	n = len <= buflen ? len : buflen & ~7u;
+	if (n >= sizeof(d)) {
+		hvring_memcpy(buf, &d, sizeof(d));
+		hvring_copy_from(r, next, (u8 *)buf + sizeof(d),
+				 n - sizeof(d));
+		*copied = n;
+	}
+	hvring_read_skip(r, rd, len);
+	return n == len ? HVRING_OK : HVRING_TOOBIG;
 }
 
 /*

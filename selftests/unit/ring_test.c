@@ -329,6 +329,47 @@ static bool test_read_toobig(void)
 	return true;
 }
 
+/*
+ * The truncating read copies what fits (rounded down to 8), still steps over
+ * the whole packet, and leaves the next packet intact; a buffer too small
+ * for the descriptor copies nothing but still moves on.
+ */
+static bool test_read_trunc(void)
+{
+	struct hvring r = ring_new(4096);
+	struct hvis_vmpacket_desc d;
+	struct hvring_rd rd;
+	u8 buf[256];
+	u32 len, copied, i;
+
+	CHECK(pkt_write(&r, 7, 100, NULL) == HVRING_OK);
+	CHECK(pkt_write(&r, 8, 10, NULL) == HVRING_OK);
+	CHECK(pkt_write(&r, 9, 40, NULL) == HVRING_OK);
+	CHECK(hvring_read_begin(&r, &rd) == HVRING_OK);
+
+	memset(buf, 0xee, sizeof(buf));
+	CHECK(hvring_read_next_trunc(&r, &rd, buf, 61, &len, &copied) ==
+	      HVRING_TOOBIG);
+	CHECK(len == 120 && copied == 56);
+	memcpy(&d, buf, sizeof(d));
+	CHECK(d.trans_id == 7 && d.len8 == 15);
+	for (i = 0; i < copied - DESC_SIZE; i++)
+		CHECK(buf[DESC_SIZE + i] == pattern(7, i));
+	CHECK(buf[copied] == 0xee);
+
+	CHECK(hvring_read_next_trunc(&r, &rd, buf, 8, &len, &copied) ==
+	      HVRING_TOOBIG);
+	CHECK(len == 32 && copied == 0);
+
+	CHECK(hvring_read_next_trunc(&r, &rd, buf, sizeof(buf), &len,
+				     &copied) == HVRING_OK);
+	CHECK(copied == len && pkt_ok(buf, len, 9, 40));
+	CHECK(hvring_read_next_trunc(&r, &rd, buf, sizeof(buf), &len,
+				     &copied) == HVRING_EMPTY);
+	ring_free(&r);
+	return true;
+}
+
 static bool test_batch_snapshot(void)
 {
 	struct hvring r = ring_new(4096);
@@ -589,6 +630,7 @@ static const struct {
 	{ "wrap-around at every split point", test_wrap },
 	{ "trans_id patched across the wrap", test_write_patch },
 	{ "short read buffer: TOOBIG, batch not advanced", test_read_toobig },
+	{ "truncating read: short copy, whole packet skipped", test_read_trunc },
 	{ "batch reads stop at the snapshot", test_batch_snapshot },
 	{ "corrupt indices rejected", test_corrupt_indices },
 	{ "corrupt packet lengths rejected", test_corrupt_lengths },
