@@ -15,6 +15,7 @@
 #include <sys/un.h>
 
 #include "evloop.h"
+#include "hvis/vmbus_msg.h"
 #include "log.h"
 #include "vm.h"
 #include "vmbus/server.h"
@@ -107,6 +108,31 @@ static int ctl_cmd_rescind(struct ctl *c, int argc, char **argv, FILE *out,
 	return 0;
 }
 
+static int ctl_cmd_max_version(struct ctl *c, int argc, char **argv,
+			       FILE *out, const char **err)
+{
+	uint32_t v;
+
+	if (argc > 1) {
+		if (vmbus_version_parse(argv[1], &v) ||
+		    vmbus_server_set_max_version(c->server, v)) {
+			*err = "version must be one of 2.4 3.0 4.0 4.1 5.0 5.1 5.2 5.3";
+			return -EINVAL;
+		}
+	}
+	v = vmbus_server_max_version(c->server);
+	fprintf(out, "max-version %u.%u", HVIS_VMBUS_VERSION_MAJOR(v),
+		HVIS_VMBUS_VERSION_MINOR(v));
+	/* A cap changes nothing until the guest next sends INITIATE_CONTACT. */
+	v = vmbus_server_version(c->server);
+	if (v)
+		fprintf(out, " connected %u.%u\n", HVIS_VMBUS_VERSION_MAJOR(v),
+			HVIS_VMBUS_VERSION_MINOR(v));
+	else
+		fprintf(out, " disconnected\n");
+	return 0;
+}
+
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "help", "help", "list the commands", 0, ctl_cmd_help },
 	{ "list", "list",
@@ -117,6 +143,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  1, ctl_cmd_offer },
 	{ "rescind", "rescind <relid>",
 	  "close the device's channel and rescind it", 1, ctl_cmd_rescind },
+	{ "max-version", "max-version [X.Y]",
+	  "cap the VMBus version from the next contact; print it, the live one",
+	  0, ctl_cmd_max_version },
 };
 
 #define CTL_NR_CMDS (sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))

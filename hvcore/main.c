@@ -11,6 +11,7 @@
 #include "hvis/hvshm.h"
 #include "log.h"
 #include "vm.h"
+#include "vmbus/server.h"
 
 struct main_cmd {
 	const char *name;
@@ -77,6 +78,12 @@ static void main_run_usage(FILE *fp)
 "                        guest physical addresses equal RAM file offsets)\n"
 "  -c, --cpus N          vCPUs (default %u, at most %u)\n"
 "  -e, --echo N          offer N echo test devices at boot\n"
+"  -V, --vmbus-version X.Y\n"
+"                        highest VMBus version offered (default 5.3; one of\n"
+"                        2.4 3.0 4.0 4.1 5.0 5.1 5.2 5.3).  Below 5.0 the\n"
+"                        host has no connection id 4, as an older Hyper-V,\n"
+"                        so the guest falls back to id 1.  'hvcore ctl\n"
+"                        max-version' changes it while running\n"
 "\n"
 "QEMU:\n"
 "  -A, --accel MODE      auto (default), kvm or tcg.  auto picks kvm only if\n"
@@ -128,6 +135,7 @@ static int main_parse_run(int argc, char **argv, struct vm_config *cfg)
 		{ "memory", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "echo", required_argument, NULL, 'e' },
+		{ "vmbus-version", required_argument, NULL, 'V' },
 		{ "ctl", required_argument, NULL, 's' },
 		{ "accel", required_argument, NULL, 'A' },
 		{ "qemu", required_argument, NULL, 'q' },
@@ -140,7 +148,7 @@ static int main_parse_run(int argc, char **argv, struct vm_config *cfg)
 	};
 	int opt, err = 0;
 
-	while (!err && (opt = getopt_long(argc, argv, "k:i:a:m:c:e:s:A:q:C:l:vBh",
+	while (!err && (opt = getopt_long(argc, argv, "k:i:a:m:c:e:V:s:A:q:C:l:vBh",
 					  opts, NULL)) != -1) {
 		switch (opt) {
 		case 'k': cfg->kernel = optarg; break;
@@ -157,6 +165,11 @@ static int main_parse_run(int argc, char **argv, struct vm_config *cfg)
 		case 'e':
 			err = main_parse_u32("echo", optarg, 0, 1024,
 					     &cfg->echo_devices);
+			break;
+		case 'V':
+			err = vmbus_version_parse(optarg, &cfg->vmbus_version);
+			if (err)
+				fprintf(stderr, "hvcore: --vmbus-version must be one of 2.4 3.0 4.0 4.1 5.0 5.1 5.2 5.3\n");
 			break;
 		case 's': cfg->ctl_path = optarg; break;
 		case 'A': cfg->accel = optarg; break;

@@ -199,6 +199,9 @@ int vm_server_init(struct vm *vm)
 					 hvshm_transport(vm->hvshm));
 	if (!vm->server)
 		return -ENOMEM;
+	/* Checked when parsed: a known version cannot be refused here. */
+	if (vm->cfg.vmbus_version)
+		vmbus_server_set_max_version(vm->server, vm->cfg.vmbus_version);
 	hvshm_set_disconnect_cb(vm->hvshm, vm_transport_gone, vm);
 	return 0;
 }

@@ -21,6 +21,7 @@ struct vm_config {
 	uint32_t memory_mib;
 	uint32_t cpus;
 	uint32_t echo_devices;
+	uint32_t vmbus_version;		/* highest offered; 0: the server's default */
 	const char *ctl_path;		/* NULL: default in the runtime dir */
 	const char *accel;		/* "tcg", "kvm" or "auto" */
 	const char *qemu;

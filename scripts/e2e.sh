@@ -8,7 +8,7 @@
 # Steps: build the modules for RELEASE (scripts/build-modules.sh, incremental,
 # into build/RELEASE/), pack an initramfs (scripts/mkinitramfs.sh) holding
 # hv_vmbus.ko (loaded by /init), the guest test modules and
-# selftests/vmbus/guest-tests.sh, start `hvcore run` under a time limit with
+# selftests/vmbus/guest-tests.sh (with guest-version-tests.sh), start `hvcore run` under a time limit with
 # the console in build/RELEASE/console.log and hvcore's log in
 # build/RELEASE/hvcore.log, follow the console live, then print KTAP: the
 # guest's result lines followed by the host-side checks, every description
@@ -24,6 +24,8 @@
 #   HVIS-HOST-REQ expect-log <relid> -> host checks hvcore's log names relid
 #                                      in a line giving a reason (violation,
 #                                      corrupt, invalid, oversize, ...)
+#   HVIS-HOST-REQ max-version X.Y   -> hvcore ctl max-version X.Y (applies at
+#                                      the guest's next INITIATE_CONTACT)
 # Requests may appear anywhere on a console line (kernel output can share
 # it); each is acted on once, in order, and becomes a host KTAP line. The
 # garbage test must send check-alive and expect-log: without them those two
@@ -112,12 +114,14 @@ for m in hvis_echo_test hvis_garbage_test; do
 		result "not ok" "build: selftests/vmbus/$m.ko missing"
 	fi
 done
-guest_tests=${HVIS_SRC:-$top}/selftests/vmbus/guest-tests.sh
-if [ -f "$guest_tests" ]; then
-	test_kos+=(-f "$guest_tests:/hvis/guest-tests.sh")
-else
-	result "not ok" "guest: selftests/vmbus/guest-tests.sh missing"
-fi
+for t in guest-tests.sh guest-version-tests.sh; do
+	guest_tests=${HVIS_SRC:-$top}/selftests/vmbus/$t
+	if [ -f "$guest_tests" ]; then
+		test_kos+=(-f "$guest_tests:/hvis/$t")
+	else
+		result "not ok" "guest: selftests/vmbus/$t missing"
+	fi
+done
 
 # The program /init runs: wait for the echo devices (timing the boot), run
 # the guest tests, then hand the kernel log to the host.
@@ -205,6 +209,16 @@ while IFS= read -r raw; do
 				result ok "host: rescind relid $2 on request"
 			else
 				result "not ok" "host: rescind relid ${2:-?} on request: hvcore ctl failed" \
+					"$(tail -n 2 "$out/ctl.log" | tr '\n' ' ')"
+			fi ;;
+		max-version)
+			# The reply names the cap and the live version, which the
+			# guest changes only by reconnecting.
+			if [[ ${2:-} =~ ^[0-9]+\.[0-9]+$ ]] && ctl max-version "$2"; then
+				result ok "host: max-version $2 on request" \
+					"$(grep 'max-version' "$out/ctl.log" | tail -n 1)"
+			else
+				result "not ok" "host: max-version ${2:-?} on request: hvcore ctl failed" \
 					"$(tail -n 2 "$out/ctl.log" | tr '\n' ' ')"
 			fi ;;
 		check-alive)

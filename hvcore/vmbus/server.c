@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -100,9 +101,52 @@ void vmbus_guid_text(const struct hvis_guid *g, char *buf)
 		 b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
-void vmbus_server_set_max_version(struct vmbus_server *s, uint32_t version)
+static bool version_known(uint32_t v)
 {
+	size_t i;
+
+	for (i = 0; i < sizeof(vmbus_versions) / sizeof(vmbus_versions[0]); i++)
+		if (vmbus_versions[i] == v)
+			return true;
+	return false;
+}
+
+int vmbus_version_parse(const char *text, uint32_t *version)
+{
+	size_t i;
+
+	/* Only the exact "X.Y" spellings: no signs, blanks or "5.03". */
+	for (i = 0; i < sizeof(vmbus_versions) / sizeof(vmbus_versions[0]); i++) {
+		char buf[16];
+
+		snprintf(buf, sizeof(buf), "%u.%u",
+			 HVIS_VMBUS_VERSION_MAJOR(vmbus_versions[i]),
+			 HVIS_VMBUS_VERSION_MINOR(vmbus_versions[i]));
+		if (!strcmp(text, buf)) {
+			*version = vmbus_versions[i];
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int vmbus_server_set_max_version(struct vmbus_server *s, uint32_t version)
+{
+	if (!version_known(version))
+		return -EINVAL;
+	/* The live connection keeps its version; the next contact sees the cap. */
 	s->max_version = version;
+	return 0;
+}
+
+uint32_t vmbus_server_max_version(const struct vmbus_server *s)
+{
+	return s->max_version;
+}
+
+uint32_t vmbus_server_version(const struct vmbus_server *s)
+{
+	return s->version;
 }
 
 static void dev_free(struct vmbus_dev *dev)
@@ -216,16 +260,6 @@ static void vmbus_disconnect(struct vmbus_server *s)
 	s->offers_requested = false;
 	s->monitor_page[0] = NULL;
 	s->monitor_page[1] = NULL;
-}
-
-static bool version_known(uint32_t v)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(vmbus_versions) / sizeof(vmbus_versions[0]); i++)
-		if (vmbus_versions[i] == v)
-			return true;
-	return false;
 }
 
 static struct hvis_monitor_page *map_monitor_page(struct vmbus_server *s,

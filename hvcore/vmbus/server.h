@@ -38,4 +38,18 @@ void vmbus_server_list(struct vmbus_server *s, FILE *fp);
 /* The guest was reset or powered off: forget every connection-level state. */
 void vmbus_server_reset(struct vmbus_server *s);
 
+/*
+ * The highest version the server accepts, HVIS_VMBUS_VERSION_WIN10_V5_3
+ * unless set.  It applies from the next INITIATE_CONTACT; a live connection
+ * keeps its version.  Below 5.0 connection id 4 is refused at the post, as
+ * a host that predates it does, so the guest must fall back to id 1.
+ * Only known versions (2.4 .. 5.3): 0 or -EINVAL.
+ */
+int vmbus_server_set_max_version(struct vmbus_server *s, uint32_t version);
+uint32_t vmbus_server_max_version(const struct vmbus_server *s);
+/* The version negotiated on the live connection; 0 while disconnected. */
+uint32_t vmbus_server_version(const struct vmbus_server *s);
+/* "X.Y", one of the known versions, to its wire value: 0 or -EINVAL. */
+int vmbus_version_parse(const char *text, uint32_t *version);
+
 #endif

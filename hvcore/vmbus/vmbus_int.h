@@ -124,8 +124,6 @@ void vmbus_dev_rescind(struct vmbus_dev *dev, const char *why);
  * its last channel gone.  True if the device was freed.
  */
 bool vmbus_chan_forget(struct vmbus_chan *ch);
-/* Highest version the server accepts (default 5.3); for fallback tests. */
-void vmbus_server_set_max_version(struct vmbus_server *s, uint32_t version);
 /* Text form of a wire GUID; @buf holds 37 bytes. */
 void vmbus_guid_text(const struct hvis_guid *g, char *buf);
 

@@ -426,6 +426,38 @@ static bool test_versions(void)
 		CHECK(post(1, &m, sizeof(m)) != 0);
 	}
 	teardown();
+
+	/* Only the known versions parse or cap, spelt exactly. */
+	{
+		uint32_t v = 0;
+
+		CHECK(vmbus_version_parse("4.1", &v) == 0 &&
+		      v == HVIS_VMBUS_VERSION_WIN10_V4_1);
+		CHECK(vmbus_version_parse("2.4", &v) == 0 &&
+		      v == HVIS_VMBUS_VERSION_WIN8);
+		CHECK(vmbus_version_parse("5.4", &v) == -EINVAL);
+		CHECK(vmbus_version_parse("1.1", &v) == -EINVAL);
+		CHECK(vmbus_version_parse("5.03", &v) == -EINVAL);
+		CHECK(vmbus_version_parse("5.3 ", &v) == -EINVAL);
+		CHECK(vmbus_version_parse("", &v) == -EINVAL);
+	}
+	/* A cap set while connected waits for the guest's next contact. */
+	setup(0);
+	CHECK(vmbus_server_max_version(srv) == V53);
+	CHECK(vmbus_server_set_max_version(srv, HVIS_VMBUS_VERSION_WIN7) ==
+	      -EINVAL);
+	CHECK(connect_53());
+	CHECK(vmbus_server_set_max_version(srv, HVIS_VMBUS_VERSION_WIN10) == 0);
+	CHECK(vmbus_server_version(srv) == V53);
+	CHECK(contact(4, V53, MON2_PFN) == HVIS_STATUS_INVALID_CONNECTION_ID);
+	CHECK(contact(1, HVIS_VMBUS_VERSION_WIN10, MON2_PFN) == 0);
+	r = expect(HVIS_CHMSG_VERSION_RESPONSE);
+	CHECK(r && r->version_supported);
+	CHECK(vmbus_server_version(srv) == HVIS_VMBUS_VERSION_WIN10);
+	CHECK(vmbus_server_set_max_version(srv, V53) == 0);
+	CHECK(connect_53());
+	CHECK(vmbus_server_version(srv) == V53);
+	teardown();
 	return true;
 }
 
