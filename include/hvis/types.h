@@ -6,8 +6,8 @@
  * Every structure under include/hvis/ describes bytes exchanged with a peer on
  * the other side of VMBus.  Hyper-V is little-endian only (x86-64 and arm64
  * guests), so the fields are plain u8..u64 and are accessed directly; the user
- * space half asserts the byte order once here instead of byte-swapping
- * everywhere.
+ * space half (user_types.h) asserts the byte order once instead of
+ * byte-swapping everywhere.
  */
 #ifndef HVIS_TYPES_H
 #define HVIS_TYPES_H
@@ -18,18 +18,7 @@
 #include <linux/stddef.h>
 #define HVIS_STATIC_ASSERT(expr) static_assert(expr, #expr)
 #else
-#include <stddef.h>
-#include <stdint.h>
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int32_t s32;
-#define HVIS_STATIC_ASSERT(expr) _Static_assert(expr, #expr)
-#ifndef __packed
-#define __packed __attribute__((packed))
-#endif
-HVIS_STATIC_ASSERT(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
+#include "user_types.h"
 #endif
 
 #define HVIS_SIZE(type, n)		HVIS_STATIC_ASSERT(sizeof(type) == (n))
@@ -39,6 +28,7 @@ HVIS_STATIC_ASSERT(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__);
 struct hvis_guid {
 	u8 b[16];
 };
+
 HVIS_SIZE(struct hvis_guid, 16);
 
 /* Build a wire GUID from its textual form aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee. */

@@ -274,7 +274,7 @@ HVIS_SIZE(struct hvis_chmsg_modifychannel_response, 16);
 
 /*
  * The validation table: one row per message either side may receive.
- *   X(type, struct, minimum length, minimum version, direction)
+ *   HVIS_CHMSG_RULE(type, struct, minimum length, minimum version, direction)
  * direction is HVIS_DIR_H2G or HVIS_DIR_G2H: who sends it.  A receiver drops
  * (and logs) a message whose type has no row for its direction, that is
  * shorter than the minimum, or that arrives before the version allows it.
@@ -284,72 +284,105 @@ HVIS_SIZE(struct hvis_chmsg_modifychannel_response, 16);
 #define HVIS_DIR_H2G	1
 #define HVIS_DIR_G2H	2
 
-#define HVIS_CHMSG_TABLE(X)						\
-	X(HVIS_CHMSG_OFFERCHANNEL, struct hvis_chmsg_offer,		\
-	  sizeof(struct hvis_chmsg_offer), HVIS_VMBUS_VERSION_WS2008,	\
-	  HVIS_DIR_H2G)							\
-	X(HVIS_CHMSG_RESCIND_CHANNELOFFER, struct hvis_chmsg_relid,	\
-	  sizeof(struct hvis_chmsg_relid), HVIS_VMBUS_VERSION_WS2008,	\
-	  HVIS_DIR_H2G)							\
-	X(HVIS_CHMSG_REQUESTOFFERS, struct hvis_chmsg_header,		\
-	  sizeof(struct hvis_chmsg_header), HVIS_VMBUS_VERSION_WS2008,	\
-	  HVIS_DIR_G2H)							\
-	X(HVIS_CHMSG_ALLOFFERS_DELIVERED, struct hvis_chmsg_header,	\
-	  sizeof(struct hvis_chmsg_header), HVIS_VMBUS_VERSION_WS2008,	\
-	  HVIS_DIR_H2G)							\
-	X(HVIS_CHMSG_OPENCHANNEL, struct hvis_chmsg_open,		\
-	  sizeof(struct hvis_chmsg_open), HVIS_VMBUS_VERSION_WS2008,	\
-	  HVIS_DIR_G2H)							\
-	X(HVIS_CHMSG_OPENCHANNEL_RESULT, struct hvis_chmsg_open_result,	\
-	  sizeof(struct hvis_chmsg_open_result),			\
-	  HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_H2G)			\
-	X(HVIS_CHMSG_CLOSECHANNEL, struct hvis_chmsg_relid,		\
-	  sizeof(struct hvis_chmsg_relid), HVIS_VMBUS_VERSION_WS2008,	\
-	  HVIS_DIR_G2H)							\
-	X(HVIS_CHMSG_GPADL_HEADER, struct hvis_chmsg_gpadl_header,	\
-	  sizeof(struct hvis_chmsg_gpadl_header) +			\
-	  sizeof(struct hvis_gpa_range), HVIS_VMBUS_VERSION_WS2008,	\
-	  HVIS_DIR_G2H)							\
-	X(HVIS_CHMSG_GPADL_BODY, struct hvis_chmsg_gpadl_body,		\
-	  sizeof(struct hvis_chmsg_gpadl_body),				\
-	  HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_G2H)			\
-	X(HVIS_CHMSG_GPADL_CREATED, struct hvis_chmsg_gpadl_created,	\
-	  sizeof(struct hvis_chmsg_gpadl_created),			\
-	  HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_H2G)			\
-	X(HVIS_CHMSG_GPADL_TEARDOWN, struct hvis_chmsg_gpadl_teardown,	\
-	  sizeof(struct hvis_chmsg_gpadl_teardown),			\
-	  HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_G2H)			\
-	X(HVIS_CHMSG_GPADL_TORNDOWN, struct hvis_chmsg_gpadl_torndown,	\
-	  sizeof(struct hvis_chmsg_gpadl_torndown),			\
-	  HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_H2G)			\
-	X(HVIS_CHMSG_RELID_RELEASED, struct hvis_chmsg_relid,		\
-	  sizeof(struct hvis_chmsg_relid), HVIS_VMBUS_VERSION_WS2008,	\
-	  HVIS_DIR_G2H)							\
-	X(HVIS_CHMSG_INITIATE_CONTACT, struct hvis_chmsg_initiate_contact, \
-	  sizeof(struct hvis_chmsg_initiate_contact),			\
-	  HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_G2H)			\
-	X(HVIS_CHMSG_VERSION_RESPONSE, struct hvis_chmsg_version_response, \
-	  offsetof(struct hvis_chmsg_version_response, msg_conn_id),	\
-	  HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_H2G)			\
-	X(HVIS_CHMSG_UNLOAD, struct hvis_chmsg_header,			\
-	  sizeof(struct hvis_chmsg_header), HVIS_VMBUS_VERSION_WS2008,	\
-	  HVIS_DIR_G2H)							\
-	X(HVIS_CHMSG_UNLOAD_RESPONSE, struct hvis_chmsg_header,		\
-	  sizeof(struct hvis_chmsg_header), HVIS_VMBUS_VERSION_WS2008,	\
-	  HVIS_DIR_H2G)							\
-	X(HVIS_CHMSG_TL_CONNECT_REQUEST, struct hvis_chmsg_tl_connect_request, \
-	  sizeof(struct hvis_chmsg_tl_connect_request),			\
-	  HVIS_VMBUS_VERSION_WIN10, HVIS_DIR_G2H)			\
-	X(HVIS_CHMSG_MODIFYCHANNEL, struct hvis_chmsg_modifychannel,	\
-	  sizeof(struct hvis_chmsg_modifychannel),			\
-	  HVIS_VMBUS_VERSION_WIN10_V4_1, HVIS_DIR_G2H)			\
-	X(HVIS_CHMSG_TL_CONNECT_RESULT, struct hvis_chmsg_tl_connect_result, \
-	  sizeof(struct hvis_chmsg_tl_connect_result),			\
-	  HVIS_VMBUS_VERSION_WIN10, HVIS_DIR_H2G)			\
-	X(HVIS_CHMSG_MODIFYCHANNEL_RESPONSE,				\
-	  struct hvis_chmsg_modifychannel_response,			\
-	  sizeof(struct hvis_chmsg_modifychannel_response),		\
-	  HVIS_VMBUS_VERSION_WIN10_V5_3, HVIS_DIR_H2G)
+struct hvis_chmsg_rule {
+	u32 type;
+	u32 min_len;
+	u32 min_version;
+	u32 dir;
+};
+
+/* The struct column documents the row; min_len is what is enforced. */
+#define HVIS_CHMSG_RULE_COUNT(a)	(sizeof(a) / sizeof((a)[0]))
+#define HVIS_CHMSG_RULE(t, s, minlen, minver, d)			\
+	{ .type = (t), .min_len = (minlen), .min_version = (minver),	\
+	  .dir = (d) }
+
+#define HVIS_CHMSG_RULES {						\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_OFFERCHANNEL,			\
+		struct hvis_chmsg_offer,				\
+		sizeof(struct hvis_chmsg_offer),			\
+		HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_H2G),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_RESCIND_CHANNELOFFER,		\
+		struct hvis_chmsg_relid,				\
+		sizeof(struct hvis_chmsg_relid),			\
+		HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_H2G),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_REQUESTOFFERS,			\
+		struct hvis_chmsg_header,				\
+		sizeof(struct hvis_chmsg_header),			\
+		HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_G2H),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_ALLOFFERS_DELIVERED,			\
+		struct hvis_chmsg_header,				\
+		sizeof(struct hvis_chmsg_header),			\
+		HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_H2G),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_OPENCHANNEL,				\
+		struct hvis_chmsg_open,					\
+		sizeof(struct hvis_chmsg_open),				\
+		HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_G2H),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_OPENCHANNEL_RESULT,			\
+		struct hvis_chmsg_open_result,				\
+		sizeof(struct hvis_chmsg_open_result),			\
+		HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_H2G),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_CLOSECHANNEL,			\
+		struct hvis_chmsg_relid,				\
+		sizeof(struct hvis_chmsg_relid),			\
+		HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_G2H),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_GPADL_HEADER,			\
+		struct hvis_chmsg_gpadl_header,				\
+		sizeof(struct hvis_chmsg_gpadl_header) + sizeof(struct hvis_gpa_range), \
+		HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_G2H),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_GPADL_BODY,				\
+		struct hvis_chmsg_gpadl_body,				\
+		sizeof(struct hvis_chmsg_gpadl_body),			\
+		HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_G2H),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_GPADL_CREATED,			\
+		struct hvis_chmsg_gpadl_created,			\
+		sizeof(struct hvis_chmsg_gpadl_created),		\
+		HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_H2G),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_GPADL_TEARDOWN,			\
+		struct hvis_chmsg_gpadl_teardown,			\
+		sizeof(struct hvis_chmsg_gpadl_teardown),		\
+		HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_G2H),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_GPADL_TORNDOWN,			\
+		struct hvis_chmsg_gpadl_torndown,			\
+		sizeof(struct hvis_chmsg_gpadl_torndown),		\
+		HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_H2G),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_RELID_RELEASED,			\
+		struct hvis_chmsg_relid,				\
+		sizeof(struct hvis_chmsg_relid),			\
+		HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_G2H),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_INITIATE_CONTACT,			\
+		struct hvis_chmsg_initiate_contact,			\
+		sizeof(struct hvis_chmsg_initiate_contact),		\
+		HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_G2H),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_VERSION_RESPONSE,			\
+		struct hvis_chmsg_version_response,			\
+		offsetof(struct hvis_chmsg_version_response, msg_conn_id), \
+		HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_H2G),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_UNLOAD,				\
+		struct hvis_chmsg_header,				\
+		sizeof(struct hvis_chmsg_header),			\
+		HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_G2H),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_UNLOAD_RESPONSE,			\
+		struct hvis_chmsg_header,				\
+		sizeof(struct hvis_chmsg_header),			\
+		HVIS_VMBUS_VERSION_WS2008, HVIS_DIR_H2G),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_TL_CONNECT_REQUEST,			\
+		struct hvis_chmsg_tl_connect_request,			\
+		sizeof(struct hvis_chmsg_tl_connect_request),		\
+		HVIS_VMBUS_VERSION_WIN10, HVIS_DIR_G2H),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_MODIFYCHANNEL,			\
+		struct hvis_chmsg_modifychannel,			\
+		sizeof(struct hvis_chmsg_modifychannel),		\
+		HVIS_VMBUS_VERSION_WIN10_V4_1, HVIS_DIR_G2H),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_TL_CONNECT_RESULT,			\
+		struct hvis_chmsg_tl_connect_result,			\
+		sizeof(struct hvis_chmsg_tl_connect_result),		\
+		HVIS_VMBUS_VERSION_WIN10, HVIS_DIR_H2G),		\
+	HVIS_CHMSG_RULE(HVIS_CHMSG_MODIFYCHANNEL_RESPONSE,		\
+		struct hvis_chmsg_modifychannel_response,		\
+		sizeof(struct hvis_chmsg_modifychannel_response),	\
+		HVIS_VMBUS_VERSION_WIN10_V5_3, HVIS_DIR_H2G),		\
+}
 
 /*
  * hvis_chmsg_check - validate a received channel message against the table.
@@ -378,23 +411,24 @@ static inline int hvis_chmsg_is_setup(u32 type)
 static inline int hvis_chmsg_check(const void *buf, u32 len, int dir,
 				   u32 version)
 {
+	static const struct hvis_chmsg_rule rules[] = HVIS_CHMSG_RULES;
+	const struct hvis_chmsg_rule *r;
 	u32 type;
 
 	if (len < sizeof(struct hvis_chmsg_header) ||
 	    len > HVIS_MESSAGE_PAYLOAD_SIZE)
 		return HVIS_CHMSG_ESHORT;
 	type = ((const struct hvis_chmsg_header *)buf)->msgtype;
-#define HVIS_CHMSG_ROW(t, s, minlen, minver, d)				\
-	if (type == (t) && dir == (d)) {				\
-		if (len < (minlen))					\
-			return HVIS_CHMSG_ESHORT;			\
-		if (version ? version < (minver) :			\
-		    !hvis_chmsg_is_setup(type))				\
-			return HVIS_CHMSG_EVERSION;			\
-		return (int)type;					\
+	for (r = rules; r < rules + HVIS_CHMSG_RULE_COUNT(rules); r++) {
+		if (r->type != type || r->dir != (u32)dir)
+			continue;
+		if (len < r->min_len)
+			return HVIS_CHMSG_ESHORT;
+		if (version ? version < r->min_version :
+		    !hvis_chmsg_is_setup(type))
+			return HVIS_CHMSG_EVERSION;
+		return (int)type;
 	}
-	HVIS_CHMSG_TABLE(HVIS_CHMSG_ROW)
-#undef HVIS_CHMSG_ROW
 	return HVIS_CHMSG_EUNKNOWN;
 }
 
