@@ -24,6 +24,9 @@
 #   HVIS-HOST-REQ expect-log <relid> -> host checks hvcore's log names relid
 #                                      in a line giving a reason (violation,
 #                                      corrupt, invalid, oversize, ...)
+#   HVIS-HOST-REQ expect-log-re ERE -> host checks a line of hvcore's log
+#                                      matches the extended regex ERE (the
+#                                      rest of the request line)
 #   HVIS-HOST-REQ max-version X.Y   -> hvcore ctl max-version X.Y (applies at
 #                                      the guest's next INITIATE_CONTACT)
 # Requests may appear anywhere on a console line (kernel output can share
@@ -239,6 +242,15 @@ while IFS= read -r raw; do
 			else
 				result "not ok" "host: hvcore logged why it closed relid ${2:-?}" \
 					"no line naming relid ${2:-?} with a reason in hvcore.log"
+			fi ;;
+		expect-log-re)
+			sleep 0.5	# hvcore may still be writing its line
+			re=${req#expect-log-re }
+			if line=$(grep -E -m 1 -- "$re" "$log"); then
+				result ok "host: hvcore logged /$re/" "$line"
+			else
+				result "not ok" "host: hvcore logged /$re/" \
+					"no line of hvcore.log matches"
 			fi ;;
 		*)
 			result "not ok" "host: unknown guest request '$req'" ;;

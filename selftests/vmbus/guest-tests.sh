@@ -399,6 +399,8 @@ done
 sleep 1
 all_short_runs || st=1
 result $st "garbage: unknown channel message types 99 and 0; the guest still echoes on every device"
+echo "HVIS-HOST-REQ expect-log-re channel message type 99, .*unknown"
+echo "HVIS-HOST-REQ expect-log-re channel message type 0, .*unknown"
 
 gdev=$(echo_devices | head -n 1)
 st=0
@@ -409,6 +411,7 @@ if [ -n "$gdev" ]; then
 	[ -e "$BUS/$gdev" ] || { st=1; diag "$gdev disappeared"; }
 	all_short_runs || st=1
 	result $st "garbage: GPADL_HEADER for relid $relid with PFNs beyond RAM; the guest still echoes"
+	echo "HVIS-HOST-REQ expect-log-re GPADL [0-9]+ of relid $relid rejected: PFN .* outside guest RAM"
 else
 	not_ok "garbage: no echo device for the GPADL case"
 fi
