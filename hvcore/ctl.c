@@ -19,6 +19,7 @@
 #include "log.h"
 #include "vm.h"
 #include "vmbus/server.h"
+#include "vsp/vsp.h"
 
 #define CTL_LINE_MAX	1024
 #define CTL_MAX_ARGS	16
@@ -161,7 +162,38 @@ static int ctl_cmd_help(struct ctl *c, int argc, char **argv, FILE *out,
 	(void)err;
 	for (i = 0; i < CTL_NR_CMDS; i++)
 		fprintf(out, "%-24s %s\n", ctl_cmds[i].usage, ctl_cmds[i].help);
+	fprintf(out, "%-24s %s\n", "<vsp> <relid> help",
+		"commands of one device, e.g. storvsp 3 help");
 	return 0;
+}
+
+/* "<vsp> <relid> <command> [args...]": a command for one device's VSP. */
+static void ctl_vsp_command(struct ctl *c, int argc, char **argv, FILE *out)
+{
+	unsigned long relid;
+	char *end;
+	int r;
+
+	if (argc < 3) {
+		fprintf(out, "error: usage: %s <relid> <command> [args...] (%s <relid> help)\n",
+			argv[0], argv[0]);
+		return;
+	}
+	errno = 0;
+	relid = strtoul(argv[1], &end, 10);
+	if (errno || end == argv[1] || *end || !relid || relid > UINT32_MAX) {
+		fprintf(out, "error: '%s' is not a relid (see list)\n", argv[1]);
+		return;
+	}
+	r = vmbus_server_dev_ctl(c->server, argv[0], (uint32_t)relid,
+				 argc - 2, argv + 2, out);
+	if (r == -ENOENT)
+		fprintf(out, "error: no %s device at relid %lu (see list)\n",
+			argv[0], relid);
+	else if (r == -EOPNOTSUPP)
+		fprintf(out, "error: %s takes no commands\n", argv[0]);
+	else if (!r)
+		fprintf(out, "ok\n");
 }
 
 /* Run one request line; the reply always ends with "ok" or "error: ...". */
@@ -196,6 +228,10 @@ static void ctl_execute(struct ctl *c, char *line, FILE *out)
 			fprintf(out, "error: %s\n", err ? err : "failed");
 		else
 			fprintf(out, "ok\n");
+		return;
+	}
+	if (vsp_lookup(argv[0])) {
+		ctl_vsp_command(c, argc, argv, out);
 		return;
 	}
 	fprintf(out, "error: unknown command '%s' (try help)\n", argv[0]);

@@ -59,7 +59,7 @@ static const struct vm_init_step vm_init_steps[] = {
 	{ "guest memory",	vm_mem_init,		vm_mem_exit },
 	{ "hvshm transport",	vm_transport_init,	vm_transport_exit },
 	{ "vmbus server",	vm_server_init,		vm_server_exit },
-	{ "echo devices",	vm_devices_init,	NULL },
+	{ "devices",	vm_devices_init,	NULL },
 	{ "control socket",	vm_ctl_init,		vm_ctl_exit },
 	{ "guest",		vm_guest_init,		vm_guest_exit },
 };

@@ -78,6 +78,18 @@ static void main_run_usage(FILE *fp)
 "                        guest physical addresses equal RAM file offsets)\n"
 "  -c, --cpus N          vCPUs (default %u, at most %u)\n"
 "  -e, --echo N          offer N echo test devices at boot\n"
+"  -D, --device VSP[:ARGS]\n"
+"                        offer one device served by VSP at boot (repeatable,\n"
+"                        in order).  VSPs and their ARGS:\n"
+"                          storvsp: a SCSI controller; ARGS is DISK[;DISK...],\n"
+"                          DISK is file=PATH[,lun=N][,ro][,direct]\n"
+"                          [,serial=S][,vendor=V][,model=M]: a raw image\n"
+"                          (sparse is fine), LUN 0..63 (default the lowest\n"
+"                          free), read-only, O_DIRECT, and the identity\n"
+"                          INQUIRY reports (defaults hvis-<lun>, Msft,\n"
+"                          Virtual Disk).  Example:\n"
+"                          --device 'storvsp:file=a.img;file=b.img,ro'\n"
+"                          echo: the VMBus test device, as --echo\n"
 "  -V, --vmbus-version X.Y\n"
 "                        highest VMBus version offered (default 5.3; one of\n"
 "                        2.4 3.0 4.0 4.1 5.0 5.1 5.2 5.3).  Below 5.0 the\n"
@@ -92,6 +104,10 @@ static void main_run_usage(FILE *fp)
 "                        tcg, and -v logs why.  kvm fails at start, before\n"
 "                        QEMU runs, if that test fails\n"
 "  -q, --qemu PATH       QEMU binary (default qemu-system-x86_64)\n"
+"  -Q, --qemu-arg ARG    append ARG to QEMU's command line as it is\n"
+"                        (repeatable): peer devices for comparisons, such\n"
+"                        as a virtio-blk disk in 'make bench', or a 9p\n"
+"                        share for the test guest's tools\n"
 "  -C, --console WHERE   guest serial console: stdio (default, on this\n"
 "                        terminal) or file:PATH\n"
 "\n"
@@ -135,6 +151,8 @@ static int main_parse_run(int argc, char **argv, struct vm_config *cfg)
 		{ "memory", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "echo", required_argument, NULL, 'e' },
+		{ "device", required_argument, NULL, 'D' },
+		{ "qemu-arg", required_argument, NULL, 'Q' },
 		{ "vmbus-version", required_argument, NULL, 'V' },
 		{ "ctl", required_argument, NULL, 's' },
 		{ "accel", required_argument, NULL, 'A' },
@@ -148,7 +166,7 @@ static int main_parse_run(int argc, char **argv, struct vm_config *cfg)
 	};
 	int opt, err = 0;
 
-	while (!err && (opt = getopt_long(argc, argv, "k:i:a:m:c:e:V:s:A:q:C:l:vBh",
+	while (!err && (opt = getopt_long(argc, argv, "k:i:a:m:c:e:D:Q:V:s:A:q:C:l:vBh",
 					  opts, NULL)) != -1) {
 		switch (opt) {
 		case 'k': cfg->kernel = optarg; break;
@@ -165,6 +183,24 @@ static int main_parse_run(int argc, char **argv, struct vm_config *cfg)
 		case 'e':
 			err = main_parse_u32("echo", optarg, 0, 1024,
 					     &cfg->echo_devices);
+			break;
+		case 'D':
+			if (cfg->nr_devices == VM_MAX_DEVICES) {
+				fprintf(stderr, "hvcore: at most %u --device options\n",
+					VM_MAX_DEVICES);
+				err = -EINVAL;
+				break;
+			}
+			cfg->devices[cfg->nr_devices++] = optarg;
+			break;
+		case 'Q':
+			if (cfg->nr_qemu_args == VM_MAX_QEMU_ARGS) {
+				fprintf(stderr, "hvcore: at most %u --qemu-arg options\n",
+					VM_MAX_QEMU_ARGS);
+				err = -EINVAL;
+				break;
+			}
+			cfg->qemu_args[cfg->nr_qemu_args++] = optarg;
 			break;
 		case 'V':
 			err = vmbus_version_parse(optarg, &cfg->vmbus_version);

@@ -226,6 +226,27 @@ int vm_devices_init(struct vm *vm)
 		}
 		log_debug("echo device %u at relid %d", i, relid);
 	}
+	for (i = 0; i < vm->cfg.nr_devices; i++) {
+		const char *spec = vm->cfg.devices[i];
+		const char *colon = strchr(spec, ':');
+		size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+		char name[32];
+		int relid;
+
+		if (n >= sizeof(name)) {
+			log_msg("--device %s: no such VSP", spec);
+			return -EINVAL;
+		}
+		memcpy(name, spec, n);
+		name[n] = '\0';
+		relid = vmbus_server_add_device(vm->server, name,
+						colon ? colon + 1 : NULL);
+		if (relid < 0) {
+			log_msg("--device %s: %s", spec, strerror(-relid));
+			return relid;
+		}
+		log_msg("device %s at relid %d", name, relid);
+	}
 	return 0;
 }
 

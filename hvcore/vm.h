@@ -13,6 +13,8 @@
 /* Above this, QEMU would split RAM around the PCI hole and GPA != file offset. */
 #define VM_MAX_MEMORY_MIB	2048
 #define VM_DEFAULT_CPUS		2
+#define VM_MAX_DEVICES		64
+#define VM_MAX_QEMU_ARGS	64
 
 struct vm_config {
 	const char *kernel;
@@ -21,6 +23,12 @@ struct vm_config {
 	uint32_t memory_mib;
 	uint32_t cpus;
 	uint32_t echo_devices;
+	/* --device VSP[:ARGS], in command-line order */
+	const char *devices[VM_MAX_DEVICES];
+	uint32_t nr_devices;
+	/* --qemu-arg, appended to QEMU's command line as given */
+	const char *qemu_args[VM_MAX_QEMU_ARGS];
+	uint32_t nr_qemu_args;
 	uint32_t vmbus_version;		/* highest offered; 0: the server's default */
 	const char *ctl_path;		/* NULL: default in the runtime dir */
 	const char *accel;		/* "tcg", "kvm" or "auto" */

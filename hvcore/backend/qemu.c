@@ -37,7 +37,7 @@
 	"8250.nr_uarts=1 no_timer_check"
 
 #define QEMU_KILL_DELAY_NS	5000000000ull
-#define QEMU_MAX_ARGS		64
+#define QEMU_MAX_ARGS		(64 + VM_MAX_QEMU_ARGS)
 
 struct qemu {
 	char ram_path[PATH_MAX];
@@ -368,6 +368,7 @@ static int qemu_build_argv(struct vm *vm, struct qemu *q, char **argv)
 {
 	const struct vm_config *cfg = &vm->cfg;
 	int argc = 0;
+	uint32_t i;
 
 	/* qemu_probe() has turned "auto" into "kvm" or "tcg". */
 	q->use_kvm = !strcmp(cfg->accel, "kvm");
@@ -418,6 +419,8 @@ static int qemu_build_argv(struct vm *vm, struct qemu *q, char **argv)
 	qemu_add_arg(argv, &argc, "-append");
 	qemu_add_arg(argv, &argc, "%s%s%s", QEMU_BASE_CMDLINE,
 		     cfg->append ? " " : "", cfg->append ? cfg->append : "");
+	for (i = 0; i < cfg->nr_qemu_args; i++)
+		qemu_add_arg(argv, &argc, "%s", cfg->qemu_args[i]);
 	argv[argc] = NULL;
 	return argc;
 }

@@ -68,6 +68,34 @@ const char *vmbus_dev_name(const struct vmbus_dev *dev)
 	return dev->ops->name;
 }
 
+struct evloop *vmbus_dev_loop(const struct vmbus_dev *dev)
+{
+	return dev->srv->loop;
+}
+
+uint32_t vmbus_dev_nr_vcpus(const struct vmbus_dev *dev)
+{
+	return dev->srv->t->nr_vcpus;
+}
+
+uint32_t vmbus_dev_relid(const struct vmbus_dev *dev)
+{
+	return dev->chans[0]->relid;
+}
+
+struct vmbus_chan *vmbus_dev_chan(const struct vmbus_dev *dev,
+				  uint16_t sub_index)
+{
+	if (sub_index > VMBUS_MAX_SUBCHANNELS)
+		return NULL;
+	return dev->chans[sub_index];
+}
+
+bool vmbus_chan_is_open(const struct vmbus_chan *ch)
+{
+	return ch->state == CHAN_OPEN;
+}
+
 /* --- Lifetime --- */
 
 struct vmbus_chan *chan_create(struct vmbus_dev *dev, uint16_t sub_index)
@@ -141,6 +169,13 @@ static void chan_flush_signal(struct vmbus_chan *ch)
 		return;
 	ch->signal_due = false;
 	t->ops->signal_guest(t, ch->target_vp, ch->relid);
+}
+
+void vmbus_chan_flush(struct vmbus_chan *ch)
+{
+	/* chan_service() flushes once its batch is done. */
+	if (!ch->in_service)
+		chan_flush_signal(ch);
 }
 
 void chan_close(struct vmbus_chan *ch)
@@ -536,6 +571,18 @@ void chan_service(struct vmbus_chan *ch)
 			return;	/* still no room; the guest signals again */
 		ch->send_blocked = false;
 		hvring_set_pending_send_sz(&ch->out, 0);
+		if (ch->dev->ops->writable) {
+			ch->in_service = true;
+			ch->dev->ops->writable(ch);
+			ch->in_service = false;
+			if (ch->state != CHAN_OPEN)
+				return;
+			if (ch->send_blocked) {
+				/* Still more held back than fits. */
+				chan_flush_signal(ch);
+				return;
+			}
+		}
 	}
 	ch->in_service = true;
 	/* No interrupts while we drain: we look until the ring is empty. */

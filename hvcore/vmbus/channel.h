@@ -7,6 +7,7 @@
 #ifndef HVCORE_VMBUS_CHANNEL_H
 #define HVCORE_VMBUS_CHANNEL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ring/ring_ops.h"
@@ -30,6 +31,18 @@ void *vmbus_dev_priv(const struct vmbus_dev *dev);
 void vmbus_dev_set_priv(struct vmbus_dev *dev, void *priv);
 const char *vmbus_dev_name(const struct vmbus_dev *dev);
 
+/* The event loop everything runs on, for a VSP's timers and fds. */
+struct evloop *vmbus_dev_loop(const struct vmbus_dev *dev);
+/* vCPUs the guest has: the ceiling for per-CPU sub-channels. */
+uint32_t vmbus_dev_nr_vcpus(const struct vmbus_dev *dev);
+/* The device's relid (its primary channel's). */
+uint32_t vmbus_dev_relid(const struct vmbus_dev *dev);
+/* Channel @sub_index of @dev (0 = primary) if it exists, else NULL. */
+struct vmbus_chan *vmbus_dev_chan(const struct vmbus_dev *dev,
+				  uint16_t sub_index);
+/* True while the guest has @ch open. */
+bool vmbus_chan_is_open(const struct vmbus_chan *ch);
+
 /*
  * Offer sub-channels 1..@count of @dev that do not exist yet (the guest
  * asked for them).  0 or -errno.
@@ -42,11 +55,17 @@ int vmbus_dev_add_subchannels(struct vmbus_dev *dev, uint32_t count);
  * host->guest ring is full (the channel then waits for the guest to free
  * space: the VSP returns VSP_PKT_RETRY and sees the packet again, so it must
  * send nothing before a send that can fail); -EMSGSIZE if it can never fit;
- * -EPIPE if the channel is not open.
+ * -EPIPE if the channel is not open.  Sends made while the channel is being
+ * serviced (from packet()) signal the guest when the batch ends; a VSP that
+ * sends from anywhere else (an I/O completion, a timer) calls
+ * vmbus_chan_flush() after its sends.  A VSP that sends from outside
+ * packet() keeps what -EAGAIN refused and sends it from writable().
  */
 int vmbus_chan_send(struct vmbus_chan *ch, uint16_t type, uint16_t flags,
 		    uint64_t trans_id, const struct hvring_iov *iov,
 		    uint32_t n);
+/* Interrupt the guest now if a send since the last signal asked for it. */
+void vmbus_chan_flush(struct vmbus_chan *ch);
 
 /* --- For the server --- */
 

@@ -583,6 +583,22 @@ static int guid_random(struct hvis_guid *g)
 	return 0;
 }
 
+int vmbus_server_dev_ctl(struct vmbus_server *s, const char *vsp,
+			 uint32_t relid, int argc, char **argv, FILE *out)
+{
+	struct vmbus_dev *dev;
+
+	for (dev = s->devs; dev; dev = dev->next) {
+		if (dev->rescinded || strcmp(dev->ops->name, vsp) ||
+		    !dev->chans[0] || dev->chans[0]->relid != relid)
+			continue;
+		if (!dev->ops->ctl)
+			return -EOPNOTSUPP;
+		return dev->ops->ctl(dev, argc, argv, out);
+	}
+	return -ENOENT;
+}
+
 int vmbus_server_add_device(struct vmbus_server *s, const char *vsp,
 			    const char *args)
 {

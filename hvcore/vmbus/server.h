@@ -32,6 +32,15 @@ int vmbus_server_add_device(struct vmbus_server *s, const char *vsp,
 /* Rescind the device at @relid (closing its channel first). 0 or -errno. */
 int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid);
 
+/*
+ * Hand a control command to the device at @relid, which must be served by
+ * the VSP named @vsp: its vsp_ops.ctl writes the reply to @out.  -ENOENT
+ * (nothing written) if there is no such device, -EOPNOTSUPP if the VSP
+ * takes no commands, else what the VSP returned.
+ */
+int vmbus_server_dev_ctl(struct vmbus_server *s, const char *vsp,
+			 uint32_t relid, int argc, char **argv, FILE *out);
+
 /* One line per channel: relid, vsp, class, instance, state, counters. */
 void vmbus_server_list(struct vmbus_server *s, FILE *fp);
 

@@ -8,6 +8,7 @@
 #define HVCORE_VSP_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hvis/types.h"
 
@@ -42,6 +43,19 @@ struct vsp_ops {
 	 * VSP has logged why).
 	 */
 	int (*packet)(struct vmbus_chan *ch, const void *pkt, uint32_t len);
+	/*
+	 * Optional.  @ch's host->guest ring had been full (a send returned
+	 * -EAGAIN) and the guest has made room: send what was held back.
+	 * Runs before the channel's next packet is read.
+	 */
+	void (*writable)(struct vmbus_chan *ch);
+	/*
+	 * Optional.  'hvcore ctl <vsp name> <relid> @argv...': a command for
+	 * this device (@argv[0] is the command word).  Write any reply body
+	 * to @out and return 0 (the control socket adds "ok"), or write one
+	 * line "error: <reason>" and return -errno.
+	 */
+	int (*ctl)(struct vmbus_dev *dev, int argc, char **argv, FILE *out);
 	/* @ch was closed by the guest, by an unload, or by a rescind. */
 	void (*close)(struct vmbus_chan *ch);
 	/* The guest disconnected (unload or reset): forget negotiated state. */

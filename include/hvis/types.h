@@ -24,6 +24,10 @@
 #define HVIS_SIZE(type, n)		HVIS_STATIC_ASSERT(sizeof(type) == (n))
 #define HVIS_OFFSET(type, field, n)	HVIS_STATIC_ASSERT(offsetof(type, field) == (n))
 
+/* Who sends a message, in the protocols' validation tables. */
+#define HVIS_DIR_H2G	1	/* host to guest */
+#define HVIS_DIR_G2H	2	/* guest to host */
+
 /* A GUID as it travels on the wire: the Windows mixed-endian byte layout. */
 struct hvis_guid {
 	u8 b[16];

@@ -275,15 +275,12 @@ HVIS_SIZE(struct hvis_chmsg_modifychannel_response, 16);
 /*
  * The validation table: one row per message either side may receive.
  *   HVIS_CHMSG_RULE(type, struct, minimum length, minimum version, direction)
- * direction is HVIS_DIR_H2G or HVIS_DIR_G2H: who sends it.  A receiver drops
+ * direction is HVIS_DIR_H2G or HVIS_DIR_G2H (types.h): who sends it.  A receiver drops
  * (and logs) a message whose type has no row for its direction, that is
  * shorter than the minimum, or that arrives before the version allows it.
  * Variable-length messages (GPADL header/body) are checked further by their
  * handlers against the counts they carry.
  */
-#define HVIS_DIR_H2G	1
-#define HVIS_DIR_G2H	2
-
 struct hvis_chmsg_rule {
 	u32 type;
 	u32 min_len;
