@@ -52,6 +52,27 @@ struct ctl_cmd {
 		   const char **err);
 };
 
+/*
+ * Commands a user types without naming a device, each handed to the
+ * lowest-relid device of one VSP with its own words as the argv
+ * ("key ctrl alt del" reaches synthkbd's ctl as argv[0] = "key").
+ */
+static const struct {
+	const char *cmd;
+	const char *vsp;
+	const char *usage;
+	const char *help;
+} ctl_shortcuts[] = {
+	{ "key", "synthkbd", "key <name>...",
+	  "press and release keys together on the synthetic keyboard" },
+	{ "type", "synthkbd", "type <text>",
+	  "type text on the synthetic keyboard" },
+	{ "mouse", "synthhid", "mouse move X Y|click [button]|wheel N",
+	  "drive the synthetic mouse" },
+};
+
+#define CTL_NR_SHORTCUTS (sizeof(ctl_shortcuts) / sizeof(ctl_shortcuts[0]))
+
 static int ctl_cmd_help(struct ctl *c, int argc, char **argv, FILE *out,
 			const char **err);
 
@@ -162,8 +183,39 @@ static int ctl_cmd_help(struct ctl *c, int argc, char **argv, FILE *out,
 	(void)err;
 	for (i = 0; i < CTL_NR_CMDS; i++)
 		fprintf(out, "%-24s %s\n", ctl_cmds[i].usage, ctl_cmds[i].help);
+	for (i = 0; i < CTL_NR_SHORTCUTS; i++)
+		fprintf(out, "%-24s %s\n", ctl_shortcuts[i].usage,
+			ctl_shortcuts[i].help);
 	fprintf(out, "%-24s %s\n", "<vsp> <relid> help",
 		"commands of one device, e.g. storvsp 3 help");
+	return 0;
+}
+
+/* 1 if @argv[0] was a shortcut (answered), else 0. */
+static int ctl_shortcut(struct ctl *c, int argc, char **argv, FILE *out)
+{
+	uint32_t relid;
+	size_t i;
+	int r;
+
+	for (i = 0; i < CTL_NR_SHORTCUTS; i++) {
+		if (strcmp(argv[0], ctl_shortcuts[i].cmd))
+			continue;
+		relid = vmbus_server_first_relid(c->server, ctl_shortcuts[i].vsp);
+		if (!relid) {
+			fprintf(out, "error: no %s device (offer one: --device %s)\n",
+				ctl_shortcuts[i].vsp, ctl_shortcuts[i].vsp);
+			return 1;
+		}
+		r = vmbus_server_dev_ctl(c->server, ctl_shortcuts[i].vsp, relid,
+					 argc, argv, out);
+		if (r == -EOPNOTSUPP)
+			fprintf(out, "error: %s takes no commands\n",
+				ctl_shortcuts[i].vsp);
+		else if (!r)
+			fprintf(out, "ok\n");
+		return 1;
+	}
 	return 0;
 }
 
@@ -230,6 +282,8 @@ static void ctl_execute(struct ctl *c, char *line, FILE *out)
 			fprintf(out, "ok\n");
 		return;
 	}
+	if (ctl_shortcut(c, argc, argv, out))
+		return;
 	if (vsp_lookup(argv[0])) {
 		ctl_vsp_command(c, argc, argv, out);
 		return;

@@ -583,6 +583,18 @@ static int guid_random(struct hvis_guid *g)
 	return 0;
 }
 
+uint32_t vmbus_server_first_relid(struct vmbus_server *s, const char *vsp)
+{
+	struct vmbus_dev *dev;
+	uint32_t best = 0;
+
+	for (dev = s->devs; dev; dev = dev->next)
+		if (!dev->rescinded && !strcmp(dev->ops->name, vsp) &&
+		    dev->chans[0] && (!best || dev->chans[0]->relid < best))
+			best = dev->chans[0]->relid;
+	return best;
+}
+
 int vmbus_server_dev_ctl(struct vmbus_server *s, const char *vsp,
 			 uint32_t relid, int argc, char **argv, FILE *out)
 {

@@ -41,6 +41,9 @@ int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid);
 int vmbus_server_dev_ctl(struct vmbus_server *s, const char *vsp,
 			 uint32_t relid, int argc, char **argv, FILE *out);
 
+/* The relid of the first live device served by @vsp, or 0 if none. */
+uint32_t vmbus_server_first_relid(struct vmbus_server *s, const char *vsp);
+
 /* One line per channel: relid, vsp, class, instance, state, counters. */
 void vmbus_server_list(struct vmbus_server *s, FILE *fp);
 
