@@ -28,7 +28,7 @@ struct scsi_lun_config {
 	int lun;		/* 0..63, or -1: the lowest free one */
 	bool read_only;
 	bool direct;		/* O_DIRECT */
-	const char *serial;	/* NULL: "hvis-<lun>" */
+	const char *serial;	/* NULL: "<name>-<lun>", scsi_target_set_name() */
 	const char *vendor;	/* NULL: "Msft" */
 	const char *model;	/* NULL: "Virtual Disk" */
 };
@@ -62,6 +62,11 @@ int scsi_lun_config_parse(char *spec, struct scsi_lun_config *cfg,
  * alive until done() runs; done() may run before scsi_target_submit()
  * returns (commands that need no I/O).  The iovecs point into guest RAM
  * already bounds-checked by the caller; their total is at most xfer_len.
+ * dir must say how data moves: the target writes the buffer only for
+ * SCSI_DIR_IN and reads it only for SCSI_DIR_OUT; READ/WRITE/UNMAP/WRITE
+ * SAME with the other direction, or a buffer shorter than the CDB's
+ * transfer, end CHECK CONDITION 05/24/00.  A longer buffer is fine:
+ * transferred says how much moved.
  */
 struct scsi_req {
 	uint8_t cdb[16];
@@ -84,6 +89,12 @@ struct scsi_req {
 };
 
 struct scsi_target *scsi_target_create(struct evloop *loop);
+/*
+ * Prefix of the default serials ("<name>-<lun>"; default "hvis"), e.g.
+ * "hvis-<ctrl>" so that LUNs of different controllers differ; applies to
+ * LUNs added later.  At most SCSI_SERIAL_MAX - 3 characters; 0 or -EINVAL.
+ */
+int scsi_target_set_name(struct scsi_target *t, const char *name);
 /* Every request must have completed; closes every LUN. */
 void scsi_target_destroy(struct scsi_target *t);
 

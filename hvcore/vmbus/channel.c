@@ -196,6 +196,7 @@ void chan_close(struct vmbus_chan *ch)
 	memset(&ch->out, 0, sizeof(ch->out));
 	ch->send_blocked = false;
 	ch->signal_due = false;
+	ch->vsp_waiting = false;
 	if (ch->ring_gpadl)
 		gpadl_put(s, ch->ring_gpadl);
 	ch->ring_gpadl = NULL;
@@ -302,6 +303,7 @@ uint32_t chan_handle_open(struct vmbus_server *s, const void *buf,
 	memcpy(ch->open_data, req->user_data, sizeof(ch->open_data));
 	ch->send_blocked = false;
 	ch->signal_due = false;
+	ch->vsp_waiting = false;
 	ch->ring_gpadl = gp;
 	gpadl_get(gp);
 	ch->state = CHAN_OPEN;
@@ -516,8 +518,9 @@ static bool chan_service_batch(struct vmbus_chan *ch, uint32_t *budget)
 		r = ch->dev->ops->packet(ch, s->pktbuf, len);
 		if (ch->state != CHAN_OPEN)
 			return true;	/* the VSP's call closed or rescinded it */
-		if (r == VSP_PKT_RETRY) {
+		if (r == VSP_PKT_RETRY || r == VSP_PKT_WAIT) {
 			rd = saved;	/* keep it for when there is room */
+			ch->vsp_waiting = r == VSP_PKT_WAIT;
 			stop = true;
 			break;
 		}
@@ -559,6 +562,14 @@ static bool chan_defer(struct vmbus_chan *ch)
 	return false;
 }
 
+void vmbus_chan_kick(struct vmbus_chan *ch)
+{
+	if (ch->state != CHAN_OPEN || !ch->vsp_waiting)
+		return;
+	ch->vsp_waiting = false;
+	chan_defer(ch);
+}
+
 void chan_service(struct vmbus_chan *ch)
 {
 	uint32_t budget = VMBUS_SERVICE_BUDGET;
@@ -584,6 +595,11 @@ void chan_service(struct vmbus_chan *ch)
 			}
 		}
 	}
+	/* The VSP kicks when it can take packets; until then, only flush. */
+	if (ch->vsp_waiting) {
+		chan_flush_signal(ch);
+		return;
+	}
 	ch->in_service = true;
 	/* No interrupts while we drain: we look until the ring is empty. */
 	hvring_mask_interrupts(&ch->in);
@@ -596,7 +612,8 @@ void chan_service(struct vmbus_chan *ch)
 			 * pending_send_sz signal wakes us.  Out of budget:
 			 * give the other channels a turn, then continue.
 			 */
-			if (!ch->send_blocked && !chan_defer(ch))
+			if (!ch->send_blocked && !ch->vsp_waiting &&
+			    !chan_defer(ch))
 				goto out;
 			break;
 		}

@@ -66,6 +66,13 @@ int vmbus_chan_send(struct vmbus_chan *ch, uint16_t type, uint16_t flags,
 		    uint32_t n);
 /* Interrupt the guest now if a send since the last signal asked for it. */
 void vmbus_chan_flush(struct vmbus_chan *ch);
+/*
+ * The VSP can take packets again after its packet() returned VSP_PKT_WAIT:
+ * servicing resumes from a timer, never inside the caller (which may be
+ * an I/O completion in the middle of its own bookkeeping).  No-op if the
+ * channel is not waiting.
+ */
+void vmbus_chan_kick(struct vmbus_chan *ch);
 
 /* --- For the server --- */
 

@@ -65,6 +65,7 @@ struct vmbus_chan {
 	bool signal_due;		/* a write or read asked to signal the guest */
 	int resume_timer;		/* budget ran out: continue from a timer */
 	bool in_service;		/* chan_service() on the stack */
+	bool vsp_waiting;		/* VSP said VSP_PKT_WAIT: no reads until kicked */
 
 	uint64_t pkts_in, pkts_out, bytes_in, bytes_out;
 	void *priv;			/* the VSP's */

@@ -22,6 +22,13 @@ struct vmbus_chan;
 
 /* packet() results besides 0 (consumed) and -errno (protocol violation). */
 #define VSP_PKT_RETRY		1	/* reply did not fit: keep the packet, redeliver later */
+/*
+ * Out of a VSP resource (e.g. request slots, all busy): keep the packet and
+ * stop reading the channel until the VSP calls vmbus_chan_kick().  Unlike
+ * VSP_PKT_RETRY, which polls again from a timer when the ring is not full,
+ * nothing runs meanwhile; the VSP must have work outstanding that will kick.
+ */
+#define VSP_PKT_WAIT		2
 
 struct vsp_ops {
 	const char *name;
@@ -38,9 +45,9 @@ struct vsp_ops {
 	/*
 	 * One packet from the guest: @pkt is a private copy of the descriptor
 	 * and payload, @len == len8 * 8, the descriptor's offset8/len8 already
-	 * checked against @len by the ring code.  Returns 0, VSP_PKT_RETRY, or
-	 * -errno for a protocol violation (the device is then rescinded; the
-	 * VSP has logged why).
+	 * checked against @len by the ring code.  Returns 0, VSP_PKT_RETRY,
+	 * VSP_PKT_WAIT, or -errno for a protocol violation (the device is
+	 * then rescinded; the VSP has logged why).
 	 */
 	int (*packet)(struct vmbus_chan *ch, const void *pkt, uint32_t len);
 	/*
@@ -69,5 +76,6 @@ const struct vsp_ops *vsp_lookup(const char *name);
 
 /* Each VSP exports its ops; vsp_lookup() knows them all. */
 extern const struct vsp_ops echo_vsp_ops;
+extern const struct vsp_ops storvsp_vsp_ops;
 
 #endif

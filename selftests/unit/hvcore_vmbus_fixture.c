@@ -5,6 +5,7 @@
  * hvcore_echo_test.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,71 @@ void run_timers(void)
 	}
 }
 
+/*
+ * Fd watchers (a VSP's back end, e.g. the SCSI target's io_uring): kept in
+ * a table and run by run_fds(), which polls them for real.
+ */
+struct fake_fd {
+	int fd;
+	uint32_t events;
+	evloop_fd_cb cb;
+	void *opaque;
+	int active;
+};
+static struct fake_fd fds[16];
+
+int evloop_add_fd(struct evloop *loop, int fd, uint32_t events,
+		  evloop_fd_cb cb, void *opaque)
+{
+	int i;
+
+	(void)loop;
+	for (i = 0; i < 16; i++) {
+		if (!fds[i].active) {
+			fds[i] = (struct fake_fd){ fd, events, cb, opaque, 1 };
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+void evloop_del_fd(struct evloop *loop, int fd)
+{
+	int i;
+
+	(void)loop;
+	for (i = 0; i < 16; i++)
+		if (fds[i].active && fds[i].fd == fd)
+			fds[i].active = 0;
+}
+
+int run_fds(int timeout_ms)
+{
+	struct pollfd p[16];
+	int idx[16], n = 0, i, ran = 0;
+
+	for (i = 0; i < 16; i++) {
+		if (!fds[i].active)
+			continue;
+		/* EPOLLIN/OUT/RDHUP have the poll() values. */
+		p[n].fd = fds[i].fd;
+		p[n].events = (short)fds[i].events;
+		p[n].revents = 0;
+		idx[n++] = i;
+	}
+	if (!n || poll(p, (nfds_t)n, timeout_ms) <= 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		struct fake_fd *f = &fds[idx[i]];
+
+		if (!p[i].revents || !f->active || f->fd != p[i].fd)
+			continue;
+		f->cb(f->opaque, (uint32_t)p[i].revents);
+		ran++;
+	}
+	return ran;
+}
+
 uint8_t *ram;
 static struct guest_mem mem;
 struct transport tp;
@@ -121,6 +187,7 @@ void setup(uint32_t max_version)
 {
 	memset(ram, 0, RAM_SIZE);
 	memset(timers, 0, sizeof(timers));
+	memset(fds, 0, sizeof(fds));
 	msgs_reset();
 	nsignals = 0;
 	fail_posts = false;

@@ -49,6 +49,8 @@ extern struct transport tp;
 extern struct vmbus_server *srv;
 
 void run_timers(void);
+/* Poll the fds VSPs watch, up to @timeout_ms; run the ready ones' callbacks. */
+int run_fds(int timeout_ms);
 void *pfn_ptr(uint64_t pfn);
 uint64_t alloc_pages(uint32_t n);
 void msgs_reset(void);
