@@ -19,6 +19,10 @@ PKGS=(
 	libtsan2 libasan8 libubsan1
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	# storage tests: guest tools come from the host's root over 9p
+	# (mkinitramfs.sh -H), the oracle storvsc from Debian's sources
+	fio e2fsprogs util-linux sg3-utils
+	linux-source-6.1 linux-source-6.12
 )
 
 die() { echo "deps.sh: $*" >&2; exit 1; }

@@ -13,6 +13,17 @@
 #   -k NAME      add Debian's module NAME (and what it depends on) from
 #                /lib/modules/RELEASE, decompressed if it is .ko.xz/.ko.zst
 #   -n           load none of the MODULE.ko at boot (the guest script does it)
+#   -H TAG       mount the virtio-9p share TAG (the host's root, exported
+#                read-only by QEMU) at /host with the guest's /dev, /proc,
+#                /sys bound into it and tmpfs on its /tmp, /run and /mnt, so
+#                `hostrun CMD ARGS` (chroot /host) runs any host program on
+#                guest devices; the guest script's tools (mkfs.ext4, fio,
+#                lsblk, sg3-utils...) come from there instead of the image.
+#                QEMU: -virtfs local,path=/,mount_tag=TAG,security_model=none,
+#                readonly=on,multidevs=remap. A failed mount prints
+#                HVIS-GUEST-HOSTFS-FAILED TAG
+#   -9 TAG:DIR   mount the virtio-9p share TAG at DIR, uncached (a directory
+#                the host keeps writing to, e.g. replies to guest requests)
 #
 # Each MODULE.ko lands in /lib/modules/RELEASE/extra/ and is loaded at boot, in
 # command-line order, with insmod by path (hv_vmbus carries the in-tree name, so
@@ -23,9 +34,9 @@ set -euo pipefail
 
 die() { echo "mkinitramfs.sh: $*" >&2; exit 1; }
 
-rel="" out="" script="" autoload=1
-files=() kmods=() mods=()
-while getopts "r:o:s:f:k:nh" opt; do
+rel="" out="" script="" autoload=1 hosttag=""
+files=() kmods=() mods=() shares=()
+while getopts "r:o:s:f:k:nH:9:h" opt; do
 	case $opt in
 	r) rel=$OPTARG ;;
 	o) out=$OPTARG ;;
@@ -33,7 +44,9 @@ while getopts "r:o:s:f:k:nh" opt; do
 	f) files+=("$OPTARG") ;;
 	k) kmods+=("$OPTARG") ;;
 	n) autoload=0 ;;
-	h) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	H) hosttag=$OPTARG ;;
+	9) shares+=("$OPTARG") ;;
+	h) sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "bad option (try -h)" ;;
 	esac
 done
@@ -90,7 +103,29 @@ add_kmod() {
 		esac
 	done
 }
+# virtio_pci is built in on 6.12 and a module on 6.1.
+if [ -n "$hosttag" ] || [ ${#shares[@]} -gt 0 ]; then
+	kmods+=(virtio_pci 9pnet_virtio 9p)
+fi
 for k in "${kmods[@]}"; do add_kmod "$k"; done
+
+# 9p shares for /init: "TAG DIR OPTIONS" lines; the host root first.
+: >"$stage/etc/hvis-9p"
+if [ -n "$hosttag" ]; then
+	echo "$hosttag /host cache=loose" >>"$stage/etc/hvis-9p"
+	cat >"$stage/bin/hostrun" <<'EOF'
+#!/bin/sh
+# Run a program of the host's root file system (mounted at /host) in the guest.
+[ -x /host/bin/sh ] || { echo "hostrun: /host is not mounted" >&2; exit 127; }
+# Through the host's env: busybox would run its own applet of the same name.
+exec chroot /host /usr/bin/env "$@"
+EOF
+	chmod 755 "$stage/bin/hostrun"
+fi
+for sh in "${shares[@]}"; do
+	case $sh in *:/*) ;; *) die "-9 wants TAG:/DIR, got '$sh'" ;; esac
+	echo "${sh%%:*} ${sh#*:} cache=none" >>"$stage/etc/hvis-9p"
+done
 
 : >"$stage/etc/hvis-modules"
 for m in "${mods[@]}"; do
@@ -139,6 +174,33 @@ mount -t tmpfs tmpfs /run
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin HOME=/root
 echo "HVIS-GUEST-UP $(cut -d' ' -f1 /proc/uptime) $(uname -r)"
+# 9p shares (-H, -9): wait up to 5 s for each tag's virtio device.
+if [ -s /etc/hvis-9p ]; then
+	modprobe -q virtio_pci 2>/dev/null
+	modprobe -q 9pnet_virtio
+	modprobe -q 9p
+fi
+while read -r tag dir opts; do
+	i=0
+	while ! grep -qsx "$tag" /sys/bus/virtio/drivers/9pnet_virtio/*/mount_tag &&
+		[ $i -lt 50 ]; do
+		usleep 100000
+		i=$((i + 1))
+	done
+	mkdir -p "$dir"
+	if ! mount -t 9p -o "trans=virtio,version=9p2000.L,ro,msize=512000,$opts" \
+		"$tag" "$dir"; then
+		echo "HVIS-GUEST-HOSTFS-FAILED $tag"
+		continue
+	fi
+	[ "$dir" = /host ] || continue
+	for d in dev proc sys; do
+		[ -d "/host/$d" ] && mount --bind "/$d" "/host/$d"
+	done
+	for d in tmp run mnt; do
+		[ -d "/host/$d" ] && mount -t tmpfs tmpfs "/host/$d"
+	done
+done </etc/hvis-9p
 while read -r m; do
 	[ -n "$m" ] || continue
 	if ! insmod "$m"; then
