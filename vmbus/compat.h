@@ -103,4 +103,48 @@
 #endif
 #endif
 
+/*
+ * hv_driver.remove returns int up to 6.2 and void from 6.3.  Declare a
+ * remove callback as "static HVIS_HV_REMOVE_TYPE f(struct hv_device *)"
+ * ending in "return HVIS_HV_REMOVE_RET;".
+ */
+#ifndef HVIS_HV_REMOVE_TYPE
+#if HVIS_KERNEL_GE(6, 3)
+#define HVIS_HV_REMOVE_TYPE	void
+#define HVIS_HV_REMOVE_RET
+#else
+#define HVIS_HV_REMOVE_TYPE	int
+#define HVIS_HV_REMOVE_RET	0
+#endif
+#endif
+
+/*
+ * scsi_host_template.eh_timed_out returns enum blk_eh_timer_return
+ * (BLK_EH_*) up to 6.1 and enum scsi_timeout_action (SCSI_EH_*) from 6.2;
+ * enum constants are invisible to the preprocessor.
+ */
+#ifndef HVIS_SCSI_TIMEOUT_RET
+#if HVIS_KERNEL_GE(6, 2)
+#define HVIS_SCSI_TIMEOUT_RET		enum scsi_timeout_action
+#define HVIS_SCSI_EH_RESET_TIMER	SCSI_EH_RESET_TIMER
+#define HVIS_SCSI_EH_DONE		SCSI_EH_DONE
+#else
+#define HVIS_SCSI_TIMEOUT_RET		enum blk_eh_timer_return
+#define HVIS_SCSI_EH_RESET_TIMER	BLK_EH_RESET_TIMER
+#define HVIS_SCSI_EH_DONE		BLK_EH_DONE
+#endif
+#endif
+
+/*
+ * hid_device.ll_driver points to a const struct hid_ll_driver from 6.3;
+ * 6.1's is not const, so a const driver would lose its qualifier there.
+ */
+#ifndef HVIS_HID_LL_DRIVER_CONST
+#if HVIS_KERNEL_GE(6, 3)
+#define HVIS_HID_LL_DRIVER_CONST	const
+#else
+#define HVIS_HID_LL_DRIVER_CONST
+#endif
+#endif
+
 #endif /* HVIS_VMBUS_COMPAT_H */
