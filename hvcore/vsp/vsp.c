@@ -8,6 +8,7 @@
 static const struct vsp_ops *const vsp_table[] = {
 	&echo_vsp_ops,
 	&synthhid_vsp_ops,
+	&dynmem_vsp_ops,
 	&synthkbd_vsp_ops,
 	&storvsp_vsp_ops,
 };

@@ -77,6 +77,7 @@ const struct vsp_ops *vsp_lookup(const char *name);
 /* Each VSP exports its ops; vsp_lookup() knows them all. */
 extern const struct vsp_ops echo_vsp_ops;
 extern const struct vsp_ops synthhid_vsp_ops;
+extern const struct vsp_ops dynmem_vsp_ops;
 extern const struct vsp_ops synthkbd_vsp_ops;
 extern const struct vsp_ops storvsp_vsp_ops;
 
