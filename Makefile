@@ -81,3 +81,87 @@ run:
 
 bench:
 	$(MAKE) -C selftests/unit bench
+
+# --- packaging (begin)
+# Install from source, and the packaging checks (packaging/README.md).
+# Every module list comes from Kbuild through scripts/modules.sh.
+#
+#   make install        modules for KDIR (into /lib/modules/KVER/updates/hvis,
+#                       then depmod), hvcore, lsvmbus, man pages, modprobe.d
+#   make uninstall      remove what make install installed
+#   make install-dkms-src  the module sources into /usr/src/hvis-VERSION
+#   make check-packaging   DKMS, .deb, .rpm and install checks (KTAP; root)
+#
+# DESTDIR stages the files (no depmod then); prefix and the GNU directory
+# variables below place them; KVER picks the kernel (default: KDIR's).
+HVIS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+prefix ?= /usr/local
+bindir ?= $(prefix)/bin
+sbindir ?= $(prefix)/sbin
+mandir ?= $(prefix)/share/man
+sysconfdir ?= /etc
+modprobedir ?= $(sysconfdir)/modprobe.d
+dkmssrcdir ?= /usr/src/hvis-$(HVIS_VERSION)
+# The release the modules' vermagic names (kernel.release in Debian's
+# headers holds the upstream version, not the package's release).
+KVER ?= $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+hvis_moddir = /lib/modules/$(KVER)/updates/hvis
+INSTALL ?= install
+
+.PHONY: install uninstall install-modules uninstall-modules install-hvcore \
+	install-tools install-modprobe install-dkms-src uninstall-dkms-src \
+	check-packaging
+
+install: install-modules install-hvcore install-tools install-modprobe
+
+# A DKMS copy of the same modules would tie with this one in depmod's
+# "updates" search: refuse rather than leave which one loads to chance.
+install-modules: modules
+	@test -n "$(KVER)" || { echo "install: no kernel release for KDIR=$(KDIR)" >&2; exit 1; }
+	@if [ -z "$(DESTDIR)" ] && ls /lib/modules/$(KVER)/updates/dkms/hv_vmbus.ko* >/dev/null 2>&1; then \
+		echo "install: hvis is installed through DKMS for $(KVER) (dkms status); remove that first" >&2; \
+		exit 1; fi
+	scripts/modules.sh locations | while read -r name dir; do \
+		$(INSTALL) -D -m 0644 $$dir/$$name.ko $(DESTDIR)$(hvis_moddir)/$$name.ko || exit 1; \
+	done
+	@if [ -z "$(DESTDIR)" ]; then echo "depmod -a $(KVER)"; depmod -a $(KVER); \
+	else echo "install: DESTDIR set, run 'depmod -a $(KVER)' on the target"; fi
+
+uninstall-modules:
+	@test -n "$(KVER)" || { echo "uninstall: no kernel release for KDIR=$(KDIR): set KVER= to remove modules" >&2; exit 1; }
+	for name in $$(scripts/modules.sh names); do \
+		rm -f $(DESTDIR)$(hvis_moddir)/$$name.ko; done
+	-rmdir $(DESTDIR)$(hvis_moddir) 2>/dev/null
+	@if [ -z "$(DESTDIR)" ]; then echo "depmod -a $(KVER)"; depmod -a $(KVER); fi
+
+install-hvcore: hvcore
+	$(INSTALL) -D -m 0755 hvcore/hvcore $(DESTDIR)$(bindir)/hvcore
+	$(INSTALL) -D -m 0644 hvcore/hvcore.1 $(DESTDIR)$(mandir)/man1/hvcore.1
+
+install-tools:
+	$(INSTALL) -D -m 0755 tools/lsvmbus $(DESTDIR)$(sbindir)/lsvmbus
+	$(INSTALL) -D -m 0644 tools/lsvmbus.8 $(DESTDIR)$(mandir)/man8/lsvmbus.8
+
+install-modprobe:
+	$(INSTALL) -D -m 0644 packaging/hvis.conf $(DESTDIR)$(modprobedir)/hvis.conf
+
+install-dkms-src:
+	scripts/modules.sh sources | while read -r f; do \
+		$(INSTALL) -D -m 0644 $$f $(DESTDIR)$(dkmssrcdir)/$$f || exit 1; done
+	chmod 0755 $(DESTDIR)$(dkmssrcdir)/scripts/modules.sh
+
+uninstall-dkms-src:
+	rm -rf $(DESTDIR)$(dkmssrcdir)
+
+uninstall: uninstall-modules
+	rm -f $(DESTDIR)$(bindir)/hvcore $(DESTDIR)$(mandir)/man1/hvcore.1 \
+		$(DESTDIR)$(sbindir)/lsvmbus $(DESTDIR)$(mandir)/man8/lsvmbus.8 \
+		$(DESTDIR)$(modprobedir)/hvis.conf
+
+# KTAP in build/packaging/packaging.ktap, then the tier summary line.
+check-packaging:
+	@mkdir -p build/packaging
+	@scripts/check-packaging.sh >build/packaging/packaging.ktap; \
+	scripts/ktap-summary packaging=build/packaging/packaging.ktap
+# --- packaging (end)
