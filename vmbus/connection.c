@@ -257,13 +257,14 @@ void vmbus_on_event(unsigned long data)
 	if (likely(hv_end_read(&channel->inbound) == 0))
 		return;
 	/*
-	 * Bytes left, but the callback took none and none arrived: running
-	 * it again would spin on data it will not read (a packet the driver
-	 * refuses, a ring hv_pkt_iter_first() gave up on).  Interrupts are
-	 * unmasked now; the host's next signal runs the callback again.
+	 * Bytes left: run again, as in-tree does, but only a bounded number
+	 * of times in a row while the callback takes nothing and nothing
+	 * arrives (hv_ringbuffer_rerun).  Interrupts are unmasked now, so
+	 * the host's next signal runs the callback in any case.
 	 */
-	if (READ_ONCE(ring->read_index) == read_before &&
-	    READ_ONCE(ring->write_index) == write_before)
+	if (!hv_ringbuffer_rerun(&channel->inbound,
+				 READ_ONCE(ring->read_index) != read_before ||
+				 READ_ONCE(ring->write_index) != write_before))
 		return;
 	hv_begin_read(&channel->inbound);
 	tasklet_schedule(&channel->callback_event);

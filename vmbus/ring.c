@@ -45,6 +45,7 @@ static void ring_view(const struct hv_ring_buffer_info *rbi, struct hvring *r)
  */
 struct ring_in_state {
 	u32 cur_len;	/* ring bytes of the packet now in pkt_buffer */
+	u32 idle_reruns;	/* callback runs in a row that consumed nothing */
 	bool broken;	/* indices or a descriptor were invalid: read nothing */
 } __aligned(16);	/* keeps pkt_buffer as aligned as kmalloc's own */
 
@@ -308,6 +309,32 @@ static void ring_in_clamp(struct vmbus_channel *channel,
 	desc->len8 = copied >> 3;
 	if (desc->offset8 > desc->len8)
 		desc->offset8 = sizeof(*desc) >> 3;
+}
+
+/*
+ * Whether the channel tasklet should run the callback again for bytes still
+ * in the ring.  In-tree always does; drivers rely on it (storvsc stops after
+ * a time budget, possibly before its first packet).  Runs that consumed
+ * nothing are allowed VMBUS_IDLE_RERUNS in a row, so a driver that leaves a
+ * packet unread does not keep a CPU in softirq; the host's next signal
+ * starts over.  Called from the tasklet, the ring's only reader.
+ */
+bool hv_ringbuffer_rerun(struct hv_ring_buffer_info *rbi, bool progressed)
+{
+	struct ring_in_state *st = ring_in_state(rbi);
+
+	if (!st)
+		return false;
+	if (progressed) {
+		st->idle_reruns = 0;
+		return true;
+	}
+	if (st->idle_reruns >= VMBUS_IDLE_RERUNS) {
+		st->idle_reruns = 0;
+		return false;
+	}
+	st->idle_reruns++;
+	return true;
 }
 
 /*

@@ -198,6 +198,9 @@ int hv_ringbuffer_write(struct vmbus_channel *channel,
 int hv_ringbuffer_read(struct vmbus_channel *channel,
 		       void *buffer, u32 buflen, u32 *buffer_actual_len,
 		       u64 *requestid, bool raw);
+/* Channel tasklet: run the callback again for bytes left in the ring? */
+#define VMBUS_IDLE_RERUNS	64
+bool hv_ringbuffer_rerun(struct hv_ring_buffer_info *rbi, bool progressed);
 
 /*
  * Core internals between connection.c, chan_mgmt.c, bus.c, chan_sysfs.c

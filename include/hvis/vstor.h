@@ -99,6 +99,11 @@
 #define HVIS_SRB_FLAGS_DISABLE_AUTOSENSE	0x00000020
 #define HVIS_SRB_FLAGS_DATA_IN			0x00000040
 #define HVIS_SRB_FLAGS_DATA_OUT			0x00000080
+#define HVIS_SRB_FLAGS_NO_QUEUE_FREEZE		0x00000100
+
+/* hvis_vstor_srb.queue_tag and queue_action */
+#define HVIS_SRB_QUEUE_TAG_UNTAGGED	0xff
+#define HVIS_SRB_SIMPLE_TAG_REQUEST	0x20
 
 /*
  * One SCSI request (G->H) and, rewritten in place, its completion (H->G).
