@@ -63,6 +63,12 @@ check:
 		fi; \
 		echo "== e2e tier: $$r" >&2; \
 		scripts/e2e.sh "$$r" >"$(KTAP_DIR)/e2e-$$r.ktap" 2>"$(KTAP_DIR)/e2e-$$r.err" </dev/null || true; \
+		for d in hvis intree; do \
+			echo "== e2e tier: $$r storage($$d)" >&2; \
+			HVIS_STORAGE_DRIVER=$$d scripts/e2e.sh "$$r" storage \
+				>"$(KTAP_DIR)/e2e-storage-$$d-$$r.ktap" \
+				2>"$(KTAP_DIR)/e2e-storage-$$d-$$r.err" </dev/null || true; \
+		done; \
 	done
 	@set -- build=$(KTAP_DIR)/build-hvcore.ktap build=$(KTAP_DIR)/build.ktap \
 		unit=$(KTAP_DIR)/unit.ktap; \
@@ -79,8 +85,13 @@ run:
 	$(MAKE) hvcore
 	scripts/run-guest.sh $(RUN_KERNEL) $(RUN_ECHO)
 
+# Ring throughput, then storvsc+storvsp against virtio-blk on one image in
+# one QEMU, with hvis's hv_storvsc and with the in-tree one.
 bench:
 	$(MAKE) -C selftests/unit bench
+	@$(MAKE) -s hvcore
+	scripts/bench-storage.sh $(RUN_KERNEL)
+	HVIS_STORAGE_DRIVER=intree scripts/bench-storage.sh $(RUN_KERNEL)
 
 # --- packaging (begin)
 # Install from source, and the packaging checks (packaging/README.md).
