@@ -69,6 +69,10 @@ static const struct {
 	  "type text on the synthetic keyboard" },
 	{ "mouse", "synthhid", "mouse move X Y|click [button]|wheel N",
 	  "drive the synthetic mouse" },
+	{ "balloon", "dynmem", "balloon <MiB>",
+	  "ask the guest to shrink or grow back to <MiB> of memory" },
+	{ "memory", "dynmem", "memory",
+	  "guest-reported memory pressure and host-side resident figures" },
 };
 
 #define CTL_NR_SHORTCUTS (sizeof(ctl_shortcuts) / sizeof(ctl_shortcuts[0]))

@@ -26,8 +26,10 @@
 #                the host keeps writing to, e.g. replies to guest requests)
 #
 # Each MODULE.ko lands in /lib/modules/RELEASE/extra/ and is loaded at boot, in
-# command-line order, with insmod by path (hv_vmbus carries the in-tree name, so
-# modprobe must never pick Debian's copy instead). depmod runs on the host so
+# command-line order: hv_vmbus with insmod by path (it carries the in-tree name,
+# so modprobe must never pick Debian's copy instead), the others with modprobe
+# so their Debian dependencies (-k) load first; only hvis's copies are in the
+# image, so modprobe finds those. depmod runs on the host so
 # `modprobe` works in the guest too. The archive is reproducible: fixed mtimes,
 # sorted entries, no inode numbers, gzip without a name or time stamp.
 set -euo pipefail
@@ -203,9 +205,15 @@ while read -r tag dir opts; do
 done </etc/hvis-9p
 while read -r m; do
 	[ -n "$m" ] || continue
-	if ! insmod "$m"; then
-		echo "HVIS-GUEST-INSMOD-FAILED $m"
-	fi
+	name=${m##*/}
+	name=${name%.ko}
+	# hv_vmbus by path, so nothing else can stand in for it; the rest by
+	# name, so modprobe loads what they need (scsi_mod, hid) first.
+	if [ "$name" = hv_vmbus ]; then
+		insmod "$m"
+	else
+		modprobe "$name"
+	fi || echo "HVIS-GUEST-INSMOD-FAILED $m"
 done </etc/hvis-modules
 shell=0
 grep -qw 'hvis.shell=1' /proc/cmdline && shell=1
