@@ -36,6 +36,8 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
+# shellcheck source=lib/ktap.sh
+. "$top/scripts/lib/ktap.sh"
 t_start=$(date +%s)
 
 # Packaging tools (scripts/deps.sh has the build and test ones).
@@ -57,21 +59,9 @@ result() {	# result ok|"not ok"|skip "description" [diagnostic...]
 	done
 }
 emit() {
-	local n=0 total=0 line
-	for line in "${results[@]}"; do
-		case $line in "ok "*|"not ok "*) total=$((total + 1)) ;; esac
-	done
-	echo "KTAP version 1"
-	echo "1..$total"
-	for line in "${results[@]}"; do
-		case $line in
-		"ok "*) n=$((n + 1)); echo "ok $n ${line#ok }" ;;
-		"not ok "*) n=$((n + 1)); echo "not ok $n ${line#not ok }" ;;
-		*) echo "$line" ;;
-		esac
-	done
+	ktap_print
 	echo "# check-packaging: $(( $(date +%s) - t_start )) s wall, logs in build/packaging/"
-	printf '%s\n' "${results[@]}" | grep -q '^not ok ' && return 1
+	ktap_failed && return 1
 	return 0
 }
 skip_rest() {	# skip_rest REASON DESC...: one SKIP line per check not run

@@ -56,6 +56,8 @@ suite=${2:-vmbus}
 out=${HVIS_BUILD_DIR:-$top/build}/$rel
 mkdir -p "$out"
 
+# shellcheck source=lib/ktap.sh
+. "$top/scripts/lib/ktap.sh"
 # shellcheck source=lib/e2e.sh
 . "$top/scripts/lib/e2e.sh"
 case $suite in

@@ -56,22 +56,8 @@ result() {	# result ok|"not ok"|skip "description" [diagnostic...]
 }
 
 emit() {
-	local n=0 line total=0
-	{
-		echo "KTAP version 1"
-		for line in "${results[@]}"; do
-			case $line in "ok "*|"not ok "*) total=$((total + 1)) ;; esac
-		done
-		echo "1..$total"
-		for line in "${results[@]}"; do
-			case $line in
-			"ok "*) n=$((n + 1)); echo "ok $n ${line#ok }" ;;
-			"not ok "*) n=$((n + 1)); echo "not ok $n ${line#not ok }" ;;
-			*) echo "$line" ;;
-			esac
-		done
-	} | tee "$ktap"
-	grep -Eq '^not ok [0-9]+ ' "$ktap" && exit 1
+	ktap_print | tee "$ktap"
+	ktap_failed && exit 1
 	exit 0
 }
 
