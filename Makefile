@@ -69,6 +69,12 @@ check:
 				>"$(KTAP_DIR)/e2e-storage-$$d-$$r.ktap" \
 				2>"$(KTAP_DIR)/e2e-storage-$$d-$$r.err" </dev/null || true; \
 		done; \
+		for d in hvis intree; do \
+			echo "== e2e tier: $$r input($$d)" >&2; \
+			HVIS_INPUT_DRIVER=$$d scripts/e2e.sh "$$r" input \
+				>"$(KTAP_DIR)/e2e-input-$$d-$$r.ktap" \
+				2>"$(KTAP_DIR)/e2e-input-$$d-$$r.err" </dev/null || true; \
+		done; \
 	done
 	@set -- build=$(KTAP_DIR)/build-hvcore.ktap build=$(KTAP_DIR)/build.ktap \
 		unit=$(KTAP_DIR)/unit.ktap; \

@@ -36,6 +36,8 @@ jobs=${HVIS_JOBS:-$(nproc)}
 # driver, add its line (e.g. hv_netvsc: drivers/net/hyperv/*.c + *.h).
 declare -A ORACLE_FILES=(
 	[hv_storvsc]="drivers/scsi/storvsc_drv.c"
+	[hid_hyperv]="drivers/hid/hid-hyperv.c"
+	[hyperv_keyboard]="drivers/input/serio/hyperv-keyboard.c"
 )
 
 die() { echo "build-oracle.sh: $*" >&2; exit 2; }
@@ -111,6 +113,9 @@ for m in "$@"; do
 		printf 'obj-m := %s.o\n%s-y := %s\n' "$m" "$m" "${objs[*]}" >"$mdir/Kbuild"
 	fi
 	rm -f "$out/$m.ko"
+	# kbuild does not track KBUILD_EXTRA_SYMBOLS: after hvis's exports
+	# changed, drop modpost's output so the CRCs are taken again.
+	[ "$symvers" -nt "$mdir/$m.ko" ] && rm -f "$mdir/Module.symvers" "$mdir/$m.mod.c" "$mdir/$m.ko"
 	if ! make -C "$kdir" M="$mdir" KBUILD_EXTRA_SYMBOLS="$symvers" \
 		-j"$jobs" modules >"$log" 2>&1 || [ ! -f "$mdir/$m.ko" ]; then
 		echo "build-oracle.sh: $rel: $m failed to build, see $log" >&2

@@ -7,7 +7,9 @@
 #   SUITE vmbus (default): echo devices, described below;
 #         storage: storvsc disks served by hvcore's storvsp, see
 #         selftests/storage/suite.sh (HVIS_STORAGE_DRIVER=hvis|intree picks
-#         the guest driver; descriptions start "e2e RELEASE storage(DRIVER)").
+#         the guest driver; descriptions start "e2e RELEASE storage(DRIVER)");
+#         input: synthetic keyboard and mouse, see selftests/input/suite.sh
+#         (HVIS_INPUT_DRIVER=hvis|intree; "e2e RELEASE input(DRIVER)").
 # The machinery both share is scripts/lib/e2e.sh.
 #
 # The vmbus suite:
@@ -51,7 +53,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-rel=${1:?usage: e2e.sh RELEASE [vmbus|storage]}
+rel=${1:?usage: e2e.sh RELEASE [vmbus|storage|input]}
 suite=${2:-vmbus}
 out=${HVIS_BUILD_DIR:-$top/build}/$rel
 mkdir -p "$out"
@@ -63,6 +65,7 @@ mkdir -p "$out"
 case $suite in
 vmbus)	. "$top/scripts/lib/suite-vmbus.sh" ;;
 storage) . "$top/selftests/storage/suite.sh" ;;
-*)	echo "e2e.sh: unknown suite '$suite' (vmbus or storage)" >&2; exit 2 ;;
+input)	. "$top/selftests/input/suite.sh" ;;
+*)	echo "e2e.sh: unknown suite '$suite' (vmbus, storage or input)" >&2; exit 2 ;;
 esac
 e2e_main
