@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * hv_storvsc module entry points: the module parameters, the VMBus driver
- * for the synthetic SCSI controller, and a controller's probe and remove.
+ * for the synthetic SCSI and accelerated IDE controllers, and a
+ * controller's probe and remove.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpumask.h>
 #include <linux/dma-mapping.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 
+#include <scsi/scsi_device.h>
 #include <scsi/scsi_host.h>
 
 #include "compat.h"
@@ -50,15 +53,15 @@ static u32 storvsc_ring_size;
 /*
  * Commands the controller may have in flight per hardware queue, as
  * in-tree: what the rings hold of the largest inline-sized request,
- * less the low-water reserve, times the channels expected.
+ * less the low-water reserve, times the channels expected (IDE: one).
  */
-static unsigned int storvsc_can_queue(void)
+static unsigned int storvsc_can_queue(bool ide)
 {
 	u32 per_req = ALIGN(MAX_MULTIPAGE_BUFFER_PACKET +
 			    HVIS_VSTOR_PACKET_SIZE + sizeof(u64), sizeof(u64));
 	u32 per_chan = (storvsc_ring_size - PAGE_SIZE) / per_req;
-	u32 chans = 1 + (num_online_cpus() - 1) /
-		    storvsc_vcpus_per_sub_channel;
+	u32 chans = ide ? 1 : 1 + (num_online_cpus() - 1) /
+			  storvsc_vcpus_per_sub_channel;
 
 	return max(1u, per_chan * chans *
 		   (100 - storvsc_ring_avail_percent_lowater) / 100);
@@ -77,20 +80,50 @@ static unsigned int storvsc_nr_hw_queues(struct hv_device *hdev)
 	return storvsc_max_hw_queues ?: online;
 }
 
+static const guid_t storvsc_ide_class = HVIS_VSTOR_IDE_CLASS_GUID;
+
+/*
+ * An IDE controller's one disk, as in-tree: LUN 0 of the target that
+ * bytes 4-5 of the instance GUID name (its second field, little-endian),
+ * added without a scan.  An SRB carries the target in a u8: a larger one
+ * could not be addressed.
+ */
+static int storvsc_ide_target(struct hv_device *hdev)
+{
+	unsigned int target = hdev->dev_instance.b[5] << 8 |
+			      hdev->dev_instance.b[4];
+
+	if (target > U8_MAX) {
+		dev_err(&hdev->device,
+			"IDE target %u in the instance GUID cannot be addressed\n",
+			target);
+		return -EINVAL;
+	}
+	return target;
+}
+
 static int storvsc_probe(struct hv_device *hdev,
 			 const struct hv_vmbus_device_id *dev_id)
 {
+	bool ide = guid_equal(&hdev->dev_type, &storvsc_ide_class);
 	struct Scsi_Host *host;
 	struct storvsc *stor;
 	unsigned long flags;
+	int target = 0;
 	int ret;
 
+	if (ide) {
+		target = storvsc_ide_target(hdev);
+		if (target < 0)
+			return target;
+	}
 	host = scsi_host_alloc(&storvsc_scsi_template, sizeof(*stor));
 	if (!host)
 		return -ENOMEM;
 	stor = shost_priv(host);
 	stor->hdev = hdev;
 	stor->host = host;
+	stor->ide = ide;
 	stor->ring_size = storvsc_ring_size;
 	mutex_init(&stor->sc_mutex);
 	spin_lock_init(&stor->chan_lock);
@@ -116,8 +149,9 @@ static int storvsc_probe(struct hv_device *hdev,
 	if (ret)
 		goto err_destroy_wq;
 
-	storvsc_scsi_setup(stor, storvsc_nr_hw_queues(hdev),
-			   storvsc_can_queue());
+	/* IDE: one channel, so one hardware queue. */
+	storvsc_scsi_setup(stor, ide ? 1 : storvsc_nr_hw_queues(hdev),
+			   storvsc_can_queue(ide));
 	ret = scsi_add_host(host, &hdev->device);
 	if (ret)
 		goto err_vstor_close;
@@ -125,9 +159,22 @@ static int storvsc_probe(struct hv_device *hdev,
 	spin_lock_irqsave(&stor->work_lock, flags);
 	stor->work_ok = true;
 	spin_unlock_irqrestore(&stor->work_lock, flags);
-	scsi_scan_host(host);
+	if (!ide) {
+		scsi_scan_host(host);
+		return 0;
+	}
+	ret = scsi_add_device(host, 0, target, 0);
+	if (ret)
+		goto err_remove_host;
 	return 0;
 
+err_remove_host:
+	/* As remove does: no more work, what is queued runs first. */
+	spin_lock_irqsave(&stor->work_lock, flags);
+	stor->work_ok = false;
+	spin_unlock_irqrestore(&stor->work_lock, flags);
+	flush_workqueue(stor->wq);
+	scsi_remove_host(host);
 err_vstor_close:
 	storvsc_vstor_close(stor);
 err_destroy_wq:
@@ -151,6 +198,13 @@ static HVIS_HV_REMOVE_TYPE storvsc_remove(struct hv_device *hdev)
 
 	if (READ_ONCE(hdev->channel->rescind)) {
 		WRITE_ONCE(stor->gone, true);
+		/*
+		 * queuecommand runs under rcu_read_lock (the host template
+		 * does not block): once a grace period has passed, every
+		 * call that saw gone == false has sent or failed its command,
+		 * so fail_all never finishes one that is still being sent.
+		 */
+		synchronize_rcu();
 		storvsc_scsi_fail_all(stor);
 	}
 	spin_lock_irqsave(&stor->work_lock, flags);
@@ -171,14 +225,15 @@ static HVIS_HV_REMOVE_TYPE storvsc_remove(struct hv_device *hdev)
 }
 
 /*
- * The SCSI controller only.  The accelerated IDE controller
- * (HVIS_VSTOR_IDE_CLASS_GUID) and Fibre Channel are not claimed: with
- * this module in place of the in-tree one, Generation 1 IDE disks are
- * left to ata_piix, which skips them on Hyper-V unless booted with
- * ata_piix.prefer_ms_hyperv=0.
+ * The SCSI controller and, as in-tree, the accelerated IDE one: ata_piix
+ * leaves a Generation 1 VM's IDE disks (its boot disk among them) to this
+ * driver on Hyper-V.  Probe tells them apart by the device's class, not
+ * by the id entry, so a device bound through new_id or driver_override
+ * gets the right treatment too.  Fibre Channel is not claimed.
  */
 static const struct hv_vmbus_device_id storvsc_id_table[] = {
 	{ .guid = HVIS_VSTOR_SCSI_CLASS_GUID },
+	{ .guid = HVIS_VSTOR_IDE_CLASS_GUID },
 	{ },
 };
 MODULE_DEVICE_TABLE(vmbus, storvsc_id_table);

@@ -28,6 +28,10 @@
 #define STORVSC_MAX_LUNS	255
 #define STORVSC_MAX_TARGETS	2
 #define STORVSC_MAX_CHANNELS	8
+/* An IDE controller's: 1 target, 1 bus, 64 LUNs. */
+#define STORVSC_IDE_MAX_LUNS		64
+#define STORVSC_IDE_MAX_TARGETS		1
+#define STORVSC_IDE_MAX_CHANNELS	1
 
 /* Deferred work on one LUN, run on the controller's ordered workqueue. */
 struct storvsc_lun_work {
@@ -624,17 +628,23 @@ struct scsi_host_template storvsc_scsi_template = {
 
 /*
  * Size the host from what the handshake learnt, before scsi_add_host():
- * one hardware queue per online CPU (or storvsc_max_hw_queues), and
- * transfers as large as the host takes.
+ * one hardware queue per online CPU (or storvsc_max_hw_queues; IDE: one),
+ * and transfers as large as the host takes.
  */
 void storvsc_scsi_setup(struct storvsc *stor, unsigned int nr_hw_queues,
 			unsigned int can_queue)
 {
 	struct Scsi_Host *host = stor->host;
 
-	host->max_lun = STORVSC_MAX_LUNS;
-	host->max_id = STORVSC_MAX_TARGETS;
-	host->max_channel = STORVSC_MAX_CHANNELS - 1;
+	if (stor->ide) {
+		host->max_lun = STORVSC_IDE_MAX_LUNS;
+		host->max_id = STORVSC_IDE_MAX_TARGETS;
+		host->max_channel = STORVSC_IDE_MAX_CHANNELS - 1;
+	} else {
+		host->max_lun = STORVSC_MAX_LUNS;
+		host->max_id = STORVSC_MAX_TARGETS;
+		host->max_channel = STORVSC_MAX_CHANNELS - 1;
+	}
 	host->max_cmd_len = HVIS_VSTOR_CDB_MAX;
 	host->max_sectors = stor->max_transfer >> SECTOR_SHIFT;
 	/* One entry per page, plus one for a buffer that starts mid-page. */

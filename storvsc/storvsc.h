@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * hv_storvsc driver state: one struct storvsc per synthetic SCSI controller
- * (a VMBus device), shared by the protocol layer (vstor.c) and the SCSI
+ * hv_storvsc driver state: one struct storvsc per synthetic SCSI or
+ * accelerated IDE controller (a VMBus device), shared by the protocol layer (vstor.c) and the SCSI
  * host layer (scsi.c).
  */
 #ifndef HVIS_STORVSC_H
@@ -94,27 +94,30 @@ struct storvsc_cmd {
  *
  * Locking:
  *  - @sc_mutex (process context) serialises opening sub-channels (the
- *    sc-create callback, VMBus offer work) against remove; @closing is
- *    written and read under it.  Lock order: sc_mutex -> chan_lock.
- *  - @chan_lock (spinlock) serialises writers of @chans / @nr_chans and
- *    @cpu_chan (sc-create and change-target-cpu callbacks).  Readers, the
- *    I/O submission path, take no lock: @nr_chans is published with
+ *    sc-create callback, VMBus offer work) against remove; @closing and
+ *    the entries of @chans are written under it.  Lock order: sc_mutex ->
+ *    chan_lock.
+ *  - @chan_lock (spinlock) serialises writers of @nr_chans and @cpu_chan
+ *    (sc-create and change-target-cpu callbacks).  Readers, the I/O
+ *    submission path, take no lock: @nr_chans is published with
  *    smp_store_release() after the entry it covers (pairs with the
- *    smp_load_acquire() in storvsc_vstor_pick()), and @cpu_chan entries
- *    are single pointers written with WRITE_ONCE and read with READ_ONCE;
- *    a channel in either stays open until remove closes them all.
+ *    smp_load_acquire() in vstor_pick()), and @cpu_chan entries are
+ *    single pointers written with WRITE_ONCE and read with READ_ONCE; a
+ *    channel in either stays open until remove closes them all.
  *  - @work_lock (spinlock, irqsave: taken from the channel callback)
  *    guards @work_ok and every queue_work() on @wq, so that nothing is
  *    queued once remove has started to destroy @wq.
  *  - @reset_mutex serialises host resets (EH thread, SG_SCSI_RESET ioctl).
- *  - @gone, @version, @max_transfer: written before the SCSI host is added
- *    (and @gone once by remove), read with READ_ONCE where it matters.
+ *  - @gone, @version, @max_transfer, @ide: written before the SCSI host
+ *    is added (and @gone once by remove), read with READ_ONCE where it
+ *    matters.
  *  - @outstanding counts commands the host owns; @drain_wq is woken when
  *    it drops to 0.
  */
 struct storvsc {
 	struct hv_device *hdev;
 	struct Scsi_Host *host;
+	bool ide;			/* IDE class: one disk, one channel */
 	u16 version;			/* negotiated HVIS_VSTOR_VERSION_* */
 	u16 max_sub_channels;		/* host property max_channel_cnt */
 	bool multi_channel;		/* host property: may ask for more */

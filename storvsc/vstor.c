@@ -152,11 +152,21 @@ static u32 vstor_max_transfer(struct storvsc *stor, u32 host_bytes)
 	u32 xfer = round_down(host_bytes, HV_HYP_PAGE_SIZE);
 	u32 ring_pfns;
 
-	if (!xfer) {
+	/*
+	 * 0 means the host did not say.  Less than a page is a limit we
+	 * cannot honour (a request moves whole pages): assuming more would
+	 * have the host refuse every large request, so give up instead.
+	 */
+	if (!host_bytes) {
 		dev_warn(&stor->hdev->device,
-			 "host max transfer %u bytes, assuming %u\n",
-			 host_bytes, HVIS_VSTOR_MAX_TRANSFER_DEFAULT);
+			 "host gave no max transfer, assuming %u bytes\n",
+			 HVIS_VSTOR_MAX_TRANSFER_DEFAULT);
 		xfer = HVIS_VSTOR_MAX_TRANSFER_DEFAULT;
+	} else if (!xfer) {
+		dev_err(&stor->hdev->device,
+			"host max transfer %u bytes is below a page\n",
+			host_bytes);
+		return 0;
 	}
 	xfer = min(xfer, STORVSC_MAX_TRANSFER_CAP);
 	ring_pfns = ((stor->ring_size - PAGE_SIZE) / 4 - STORVSC_MPB_HDR_SIZE -
@@ -188,6 +198,8 @@ static int vstor_handshake(struct storvsc *stor)
 	stor->max_sub_channels = pkt->properties.max_channel_cnt;
 	stor->max_transfer = vstor_max_transfer(stor,
 						pkt->properties.max_transfer_bytes);
+	if (!stor->max_transfer)
+		return -EPROTO;
 
 	memset(pkt, 0, sizeof(*pkt));
 	return vstor_init_step(stor, HVIS_VSTOR_OP_END_INITIALIZATION, true);
@@ -284,13 +296,15 @@ out_unlock:
  * Ask for a sub-channel per online CPU beyond the first, as many as the
  * host allows; the offers arrive later through vstor_sc_create().  Not
  * getting them is not fatal: the primary channel carries everything.
+ * An IDE controller, sized for one channel and one hardware queue, asks
+ * for none.
  */
 static void vstor_request_sub_channels(struct storvsc *stor)
 {
 	struct hvis_vstor_packet *pkt = &stor->init.pkt;
 	unsigned int want;
 
-	if (!stor->multi_channel)
+	if (!stor->multi_channel || stor->ide)
 		return;
 	want = min3(num_online_cpus() - 1, (unsigned int)stor->max_sub_channels,
 		    (unsigned int)HVIS_VSTOR_MAX_SUB_CHANNELS);
