@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Channel management: host channel messages become channels and devices
- * (offers, rescinds, responses to waiting requests, unload).
+ * (offers, rescinds, responses to waiting requests, unload), the CPU that
+ * takes a channel's interrupts, and the sub-channel and rescind callbacks
+ * drivers set.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+/* Exports carry the in-tree CRCs: see export_abi.h. */
+#define HVIS_EXPORTS_LIKE_CHANNEL_MGMT
+#include "export_abi.h"
 
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/interrupt.h>
 #include <linux/module.h>
+#include <linux/sched/isolation.h>
 #include <linux/slab.h>
 
 #include "vmbus_priv.h"
@@ -289,6 +296,28 @@ static void vmbus_add_channel_work(struct work_struct *work)
 
 err_failed:
 	vmbus_add_channel_failed(channel);
+}
+
+/**
+ * vmbus_cpu_usable - may @cpu take a channel's interrupts?
+ * @cpu: a Linux CPU below nr_cpu_ids; its being online is the caller's
+ *	 business (under cpus_read_lock)
+ *
+ * As in-tree, CPUs isolated from managed interrupts are left alone; the
+ * platform may also lack a VP for it (hvshm covers nr_vcpus CPUs only).
+ */
+bool vmbus_cpu_usable(unsigned int cpu)
+{
+	const struct vmbus_platform_ops *ops;
+	bool ok;
+	int idx;
+
+	if (!cpumask_test_cpu(cpu, housekeeping_cpumask(HK_TYPE_MANAGED_IRQ)))
+		return false;
+	ops = vmbus_platform_get(&idx);
+	ok = ops && (!ops->cpu_usable || ops->cpu_usable(cpu));
+	vmbus_platform_put(idx);
+	return ok;
 }
 
 /*
@@ -629,3 +658,27 @@ int vmbus_request_offers(void)
 	reinit_completion(&vmbus_conn.all_offers_delivered);
 	return vmbus_post_msg(&msg, sizeof(msg), true);
 }
+
+/**
+ * vmbus_set_sc_create_callback - be told of each new sub-channel
+ * @primary_channel: the primary channel
+ * @sc_cr_cb: called, in process context, for every sub-channel offer
+ */
+void vmbus_set_sc_create_callback(struct vmbus_channel *primary_channel,
+				  void (*sc_cr_cb)(struct vmbus_channel *new_sc))
+{
+	primary_channel->sc_creation_callback = sc_cr_cb;
+}
+EXPORT_SYMBOL_GPL(vmbus_set_sc_create_callback);
+
+/**
+ * vmbus_set_chn_rescind_callback - be told when the host rescinds a channel
+ * @channel: the channel
+ * @chn_rescind_cb: called, in process context, on rescind
+ */
+void vmbus_set_chn_rescind_callback(struct vmbus_channel *channel,
+				    void (*chn_rescind_cb)(struct vmbus_channel *))
+{
+	channel->chn_rescind_callback = chn_rescind_cb;
+}
+EXPORT_SYMBOL_GPL(vmbus_set_chn_rescind_callback);

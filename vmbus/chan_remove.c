@@ -5,6 +5,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+/* Exports carry the in-tree CRCs: see export_abi.h. */
+#define HVIS_EXPORTS_LIKE_CHANNEL_MGMT
+#include "export_abi.h"
+
 #include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/module.h>

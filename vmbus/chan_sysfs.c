@@ -4,6 +4,11 @@
  * their attributes and uio_hv_generic's "ring" file
  * (Documentation/ABI/stable/sysfs-bus-vmbus).
  */
+
+/* Exports carry the in-tree CRCs: see export_abi.h. */
+#define HVIS_EXPORTS_LIKE_VMBUS_DRV
+#include "export_abi.h"
+
 #include <linux/cpu.h>
 #include <linux/device.h>
 #include <linux/kobject.h>

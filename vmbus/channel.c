@@ -11,6 +11,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+/* Exports carry the in-tree CRCs: see export_abi.h. */
+#define HVIS_EXPORTS_LIKE_CHANNEL
+#include "export_abi.h"
+
 #include <linux/interrupt.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
@@ -534,27 +538,3 @@ int vmbus_send_tl_connect_request(const guid_t *shv_guest_servie_id,
 	return vmbus_post_msg(&msg, sizeof(msg), true);
 }
 EXPORT_SYMBOL_GPL(vmbus_send_tl_connect_request);
-
-/**
- * vmbus_set_sc_create_callback - be told of each new sub-channel
- * @primary_channel: the primary channel
- * @sc_cr_cb: called, in process context, for every sub-channel offer
- */
-void vmbus_set_sc_create_callback(struct vmbus_channel *primary_channel,
-				  void (*sc_cr_cb)(struct vmbus_channel *new_sc))
-{
-	primary_channel->sc_creation_callback = sc_cr_cb;
-}
-EXPORT_SYMBOL_GPL(vmbus_set_sc_create_callback);
-
-/**
- * vmbus_set_chn_rescind_callback - be told when the host rescinds a channel
- * @channel: the channel
- * @chn_rescind_cb: called, in process context, on rescind
- */
-void vmbus_set_chn_rescind_callback(struct vmbus_channel *channel,
-				    void (*chn_rescind_cb)(struct vmbus_channel *))
-{
-	channel->chn_rescind_callback = chn_rescind_cb;
-}
-EXPORT_SYMBOL_GPL(vmbus_set_chn_rescind_callback);

@@ -5,13 +5,16 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+/* Exports carry the in-tree CRCs: see export_abi.h. */
+#define HVIS_EXPORTS_LIKE_CONNECTION
+#include "export_abi.h"
+
 #include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
-#include <linux/sched/isolation.h>
 #include <linux/slab.h>
 #include <linux/srcu.h>
 #include <asm/sync_bitops.h>
@@ -113,28 +116,6 @@ int vmbus_platform_vp_index(unsigned int cpu, u32 *vp)
 	}
 	vmbus_platform_put(idx);
 	return ret;
-}
-
-/**
- * vmbus_cpu_usable - may @cpu take a channel's interrupts?
- * @cpu: a Linux CPU below nr_cpu_ids; its being online is the caller's
- *	 business (under cpus_read_lock)
- *
- * As in-tree, CPUs isolated from managed interrupts are left alone; the
- * platform may also lack a VP for it (hvshm covers nr_vcpus CPUs only).
- */
-bool vmbus_cpu_usable(unsigned int cpu)
-{
-	const struct vmbus_platform_ops *ops;
-	bool ok;
-	int idx;
-
-	if (!cpumask_test_cpu(cpu, housekeeping_cpumask(HK_TYPE_MANAGED_IRQ)))
-		return false;
-	ops = vmbus_platform_get(&idx);
-	ok = ops && (!ops->cpu_usable || ops->cpu_usable(cpu));
-	vmbus_platform_put(idx);
-	return ok;
 }
 
 static inline int vmbus_state(void)
@@ -271,7 +252,7 @@ void vmbus_on_event(unsigned long data)
 }
 
 /* Set @relid in the pre-2.4 shared send page, as in-tree still does. */
-static void vmbus_send_interrupt(u32 relid)
+void vmbus_send_interrupt(u32 relid)
 {
 	unsigned long *send_int_page;
 
@@ -300,34 +281,6 @@ void vmbus_set_event(struct vmbus_channel *channel)
 	vmbus_platform_put(idx);
 }
 EXPORT_SYMBOL_GPL(vmbus_set_event);
-
-/**
- * vmbus_setevent - tell the host a channel's ring has data
- * @channel: the channel
- *
- * Monitored channels set their bit in the guest->host monitor page, which
- * the host polls; low-latency channels and the rest signal directly.
- */
-void vmbus_setevent(struct vmbus_channel *channel)
-{
-	struct hvis_monitor_page *monitor;
-
-	if (channel->offermsg.monitor_allocated && !channel->low_latency &&
-	    vmbus_conn.monitor_pages[1]) {
-		vmbus_send_interrupt(channel->offermsg.child_relid);
-		monitor = vmbus_conn.monitor_pages[1];
-		/*
-		 * The locked bit-set is a full barrier: the host, which polls
-		 * and clears pending, sees the ring write made before it.
-		 * pending is an aligned u32 and monitor_bit < 32.
-		 */
-		sync_set_bit(channel->monitor_bit, (unsigned long *)(void *)
-			     &monitor->trigger_group[channel->monitor_grp].pending);
-	} else {
-		vmbus_set_event(channel);
-	}
-}
-EXPORT_SYMBOL_GPL(vmbus_setevent);
 
 /* Schedule every channel whose bit the host set in @cpu's SIEFP. */
 static void vmbus_chan_sched(const struct vmbus_platform_ops *ops,

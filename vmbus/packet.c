@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Sending and receiving packets on an open channel: the descriptor in front
- * of the payload and the padding behind it; ring.c does the ring itself.
+ * of the payload and the padding behind it, and signalling the host that a
+ * ring has data (vmbus_setevent); ring.c does the ring itself.
  */
+
+/* Exports carry the in-tree CRCs: see export_abi.h. */
+#define HVIS_EXPORTS_LIKE_CHANNEL
+#include "export_abi.h"
+
 #include <linux/module.h>
 #include <linux/uio.h>
+#include <asm/sync_bitops.h>
 
 #include "vmbus_priv.h"
 
@@ -162,3 +169,31 @@ int vmbus_recvpacket_raw(struct vmbus_channel *channel, void *buffer,
 				  buffer_actual_len, requestid, true);
 }
 EXPORT_SYMBOL_GPL(vmbus_recvpacket_raw);
+
+/**
+ * vmbus_setevent - tell the host a channel's ring has data
+ * @channel: the channel
+ *
+ * Monitored channels set their bit in the guest->host monitor page, which
+ * the host polls; low-latency channels and the rest signal directly.
+ */
+void vmbus_setevent(struct vmbus_channel *channel)
+{
+	struct hvis_monitor_page *monitor;
+
+	if (channel->offermsg.monitor_allocated && !channel->low_latency &&
+	    vmbus_conn.monitor_pages[1]) {
+		vmbus_send_interrupt(channel->offermsg.child_relid);
+		monitor = vmbus_conn.monitor_pages[1];
+		/*
+		 * The locked bit-set is a full barrier: the host, which polls
+		 * and clears pending, sees the ring write made before it.
+		 * pending is an aligned u32 and monitor_bit < 32.
+		 */
+		sync_set_bit(channel->monitor_bit, (unsigned long *)(void *)
+			     &monitor->trigger_group[channel->monitor_grp].pending);
+	} else {
+		vmbus_set_event(channel);
+	}
+}
+EXPORT_SYMBOL_GPL(vmbus_setevent);

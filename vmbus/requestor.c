@@ -17,6 +17,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+/* Exports carry the in-tree CRCs: see export_abi.h. */
+#define HVIS_EXPORTS_LIKE_CHANNEL
+#include "export_abi.h"
+
 #include <linux/bitmap.h>
 #include <linux/module.h>
 #include <linux/slab.h>

@@ -20,6 +20,10 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+/* Exports carry the in-tree CRCs: see export_abi.h. */
+#define HVIS_EXPORTS_LIKE_RING_BUFFER
+#include "export_abi.h"
+
 #include <linux/hyperv.h>
 #include <linux/mm.h>
 #include <linux/reciprocal_div.h>

@@ -150,15 +150,16 @@ void platform_hyperv_exit(void);
 int vmbus_connect(void);
 void vmbus_disconnect(void);
 int vmbus_post_msg(void *buffer, size_t buflen, bool can_sleep);
+void vmbus_send_interrupt(u32 relid);
 const struct vmbus_platform_ops *vmbus_platform_get(int *srcu_idx);
 void vmbus_platform_put(int srcu_idx);
 bool vmbus_platform_bound(void);
 int vmbus_platform_vp_index(unsigned int cpu, u32 *vp);
-bool vmbus_cpu_usable(unsigned int cpu);
 struct vmbus_channel *relid2channel(u32 relid);
 void vmbus_on_event(unsigned long data);	/* channel tasklet */
 
 /* chan_mgmt.c: offers and the message handlers */
+bool vmbus_cpu_usable(unsigned int cpu);
 void vmbus_onmessage_work(const void *msg, u32 len);
 int vmbus_request_offers(void);
 struct vmbus_channel *vmbus_alloc_channel(void);
