@@ -15,10 +15,20 @@
 struct evloop;
 struct disk;
 struct disk_ring;
+struct io_uring;
 
 #define DISK_BLOCK		512u
 /* The largest read or write one disk_io may carry (what the bounce buffer is sized by). */
 #define DISK_MAX_IO		(2u << 20)
+/*
+ * Bytes of bounce buffers (O_DIRECT with a guest buffer that is not
+ * block-aligned) one ring holds at once.  Requests over it wait, in order,
+ * until others free theirs; one alone always goes.  Without it each of
+ * the thousands of requests a guest may queue would hold DISK_MAX_IO.
+ */
+#ifndef DISK_BOUNCE_BUDGET	/* unit tests build with a small one */
+#define DISK_BOUNCE_BUDGET	(64ull << 20)
+#endif
 
 /* One ring for many disks; its completion eventfd is watched by @loop. */
 struct disk_ring *disk_ring_create(struct evloop *loop, unsigned int depth);
@@ -26,6 +36,14 @@ struct disk_ring *disk_ring_create(struct evloop *loop, unsigned int depth);
 void disk_ring_destroy(struct disk_ring *r);
 /* Operations submitted and not yet completed (queued ones included). */
 unsigned int disk_ring_inflight(const struct disk_ring *r);
+/* Bounce bytes held now and at most so far; operations waiting for budget. */
+void disk_ring_bounce_stats(const struct disk_ring *r, uint64_t *bytes,
+			    uint64_t *peak, unsigned int *waiting);
+/*
+ * What rings call to hand SQEs to the kernel: io_uring_submit().  Tests
+ * point it elsewhere to make submits fail; nothing else may touch it.
+ */
+extern int (*disk_uring_submit)(struct io_uring *uring);
 
 /*
  * Open the raw image @path (it must exist) read-only or read-write, with
@@ -63,16 +81,17 @@ struct disk_io {
 	struct disk *disk;
 	uint64_t moved;			/* bytes done by earlier partial ops */
 	void *bounce;			/* aligned copy for O_DIRECT, or NULL */
+	size_t bounce_size;		/* its size, counted in the ring's budget */
 	struct iovec bounce_iov;
 	struct iovec *tail;		/* remaining iovecs after a partial op */
 	unsigned int tail_cnt;
-	struct disk_io *next;		/* ring's wait queue */
+	struct disk_io *next;		/* ring's wait or bounce-budget queue */
 };
 
 /*
  * Start @io on @d.  0 (done() will run) or -errno (it will not: a
  * malformed request, e.g. a length over DISK_MAX_IO or a write to a
- * read-only disk).
+ * read-only disk, or no memory for a bounce buffer).
  */
 int disk_submit(struct disk *d, struct disk_io *io);
 

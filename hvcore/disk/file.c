@@ -29,6 +29,12 @@ struct disk_ring {
 	unsigned int cap;	/* at most this many: the CQ never overflows */
 	unsigned int queued;	/* waiting for room, FIFO */
 	struct disk_io *wait_head, *wait_tail;
+	/* Bounce buffers: bytes held, the most ever held, and who waits, FIFO. */
+	uint64_t bounce_bytes, bounce_peak;
+	unsigned int bounce_waiting;
+	struct disk_io *bounce_head, *bounce_tail;
+	int retry_timer;	/* resubmits SQEs a failed submit left, or 0 */
+	bool submit_failing;	/* logged once until a submit succeeds */
 };
 
 struct disk {
@@ -40,8 +46,52 @@ struct disk {
 
 /* O_DIRECT wants buffers, lengths and offsets aligned to the block. */
 #define DISK_DIRECT_ALIGN	4096u
+/* After a failed io_uring_submit, try again this much later. */
+#define DISK_SUBMIT_RETRY_NS	1000000ull
+
+int (*disk_uring_submit)(struct io_uring *uring) = io_uring_submit;
 
 static bool disk_ring_try_issue(struct disk_ring *r, struct disk_io *io);
+static void disk_ring_submit(struct disk_ring *r);
+static void disk_ring_admit(struct disk_ring *r);
+
+static uint64_t disk_ring_retry(void *opaque)
+{
+	struct disk_ring *r = opaque;
+
+	r->retry_timer = 0;
+	disk_ring_submit(r);
+	return 0;
+}
+
+/*
+ * Hand the SQEs in the ring to the kernel.  A submit can fail for a while
+ * (-EAGAIN, -EBUSY, -EINTR) or take only some; what it leaves stays in
+ * the SQ ring, and io_uring_get_sqe never hands those slots out again.
+ * With nothing else in flight no completion would come to submit them
+ * later, so a timer does.
+ */
+static void disk_ring_submit(struct disk_ring *r)
+{
+	int ret = disk_uring_submit(&r->uring);
+	int id;
+
+	if (!io_uring_sq_ready(&r->uring)) {
+		r->submit_failing = false;
+		return;
+	}
+	if (ret < 0 && ret != -EAGAIN && ret != -EBUSY && ret != -EINTR &&
+	    !r->submit_failing)
+		log_msg("disk: io_uring_submit: %s; retrying", strerror(-ret));
+	r->submit_failing = true;
+	if (r->retry_timer)
+		return;
+	id = evloop_add_timer(r->loop, DISK_SUBMIT_RETRY_NS, disk_ring_retry, r);
+	if (id > 0)
+		r->retry_timer = id;
+	else
+		log_msg("disk: no timer to retry a failed io_uring_submit");
+}
 
 static void disk_ring_enqueue(struct disk_ring *r, struct disk_io *io)
 {
@@ -91,7 +141,6 @@ static bool disk_ring_try_issue(struct disk_ring *r, struct disk_io *io)
 	const struct iovec *vec;
 	unsigned int cnt;
 	int fd = io->disk->fd;
-	int ret;
 
 	if (r->issued >= r->cap)
 		return false;
@@ -118,14 +167,8 @@ static bool disk_ring_try_issue(struct disk_ring *r, struct disk_io *io)
 	}
 	io_uring_sqe_set_data(sqe, io);
 	r->issued++;
-	/*
-	 * One submit per op: the loop has no end-of-round hook to batch on.
-	 * The SQE is already in the ring; a failed enter is retried by the
-	 * next submit, and io_uring_get_sqe never hands out its slot again.
-	 */
-	ret = io_uring_submit(&r->uring);
-	if (ret < 0 && ret != -EAGAIN && ret != -EBUSY && ret != -EINTR)
-		log_msg("disk: io_uring_submit: %s", strerror(-ret));
+	/* One submit per op: the loop has no end-of-round hook to batch on. */
+	disk_ring_submit(r);
 	return true;
 }
 
@@ -200,10 +243,13 @@ static void disk_io_copy_out(struct disk_io *io)
 static void disk_io_finish(struct disk_io *io, int result)
 {
 	if (io->bounce) {
+		struct disk_ring *r = io->disk->ring;
+
 		if (!result && io->op == DISK_OP_READ)
 			disk_io_copy_out(io);
 		free(io->bounce);
 		io->bounce = NULL;
+		r->bounce_bytes -= io->bounce_size;
 	}
 	free(io->tail);
 	io->tail = NULL;
@@ -273,12 +319,14 @@ static void disk_ring_event(void *opaque, uint32_t events)
 		io_uring_cqe_seen(&r->uring, cqe);
 		r->issued--;
 		disk_io_complete(r, io, res);
+		disk_ring_admit(r);
 		disk_ring_drain_queue(r);
 	}
+	disk_ring_admit(r);
 	disk_ring_drain_queue(r);
 	/* SQEs a failed io_uring_submit left behind go in now. */
 	if (io_uring_sq_ready(&r->uring))
-		io_uring_submit(&r->uring);
+		disk_ring_submit(r);
 }
 
 struct disk_ring *disk_ring_create(struct evloop *loop, unsigned int depth)
@@ -321,9 +369,11 @@ void disk_ring_destroy(struct disk_ring *r)
 {
 	if (!r)
 		return;
-	if (r->issued || r->queued)
+	if (r->issued || r->queued || r->bounce_waiting)
 		log_msg("disk: ring destroyed with %u operations in flight",
-			r->issued + r->queued);
+			disk_ring_inflight(r));
+	if (r->retry_timer)
+		evloop_del_timer(r->loop, r->retry_timer);
 	evloop_del_fd(r->loop, r->efd);
 	io_uring_queue_exit(&r->uring);
 	close(r->efd);
@@ -332,7 +382,15 @@ void disk_ring_destroy(struct disk_ring *r)
 
 unsigned int disk_ring_inflight(const struct disk_ring *r)
 {
-	return r->issued + r->queued;
+	return r->issued + r->queued + r->bounce_waiting;
+}
+
+void disk_ring_bounce_stats(const struct disk_ring *r, uint64_t *bytes,
+			    uint64_t *peak, unsigned int *waiting)
+{
+	*bytes = r->bounce_bytes;
+	*peak = r->bounce_peak;
+	*waiting = r->bounce_waiting;
 }
 
 /* Whether O_DIRECT accepts 512-byte blocks here (4K-sector devices do not). */
@@ -441,15 +499,18 @@ static bool disk_io_needs_bounce(const struct disk *d, const struct disk_io *io)
 	return false;
 }
 
-static int disk_io_make_bounce(struct disk_io *io)
+static int disk_io_make_bounce(struct disk_ring *r, struct disk_io *io)
 {
-	size_t size = (io->len + DISK_DIRECT_ALIGN - 1) &
-		      ~(size_t)(DISK_DIRECT_ALIGN - 1);
 	unsigned int i;
 	char *dst;
 
-	if (posix_memalign(&io->bounce, DISK_DIRECT_ALIGN, size))
+	if (posix_memalign(&io->bounce, DISK_DIRECT_ALIGN, io->bounce_size)) {
+		io->bounce = NULL;
 		return -ENOMEM;
+	}
+	r->bounce_bytes += io->bounce_size;
+	if (r->bounce_bytes > r->bounce_peak)
+		r->bounce_peak = r->bounce_bytes;
 	if (io->op != DISK_OP_WRITE)
 		return 0;
 	dst = io->bounce;
@@ -460,11 +521,75 @@ static int disk_io_make_bounce(struct disk_io *io)
 	return 0;
 }
 
+/* One alone always fits: a budget below DISK_MAX_IO must not wedge. */
+static bool disk_bounce_fits(const struct disk_ring *r, size_t size)
+{
+	return !r->bounce_bytes || r->bounce_bytes + size <= DISK_BOUNCE_BUDGET;
+}
+
+static void disk_bounce_enqueue(struct disk_ring *r, struct disk_io *io)
+{
+	io->next = NULL;
+	if (r->bounce_tail)
+		r->bounce_tail->next = io;
+	else
+		r->bounce_head = io;
+	r->bounce_tail = io;
+	r->bounce_waiting++;
+}
+
+/*
+ * Bounce buffers were freed: start, in order, what waited for budget.
+ * Runs from the completion handler, so done() may run here.
+ */
+static void disk_ring_admit(struct disk_ring *r)
+{
+	struct disk_io *io;
+
+	while ((io = r->bounce_head) && disk_bounce_fits(r, io->bounce_size)) {
+		r->bounce_head = io->next;
+		if (!r->bounce_head)
+			r->bounce_tail = NULL;
+		r->bounce_waiting--;
+		if (disk_io_make_bounce(r, io) == 0) {
+			disk_ring_issue(r, io);
+			continue;
+		}
+		if (r->bounce_bytes) {
+			/* Memory comes back with the next completion: wait for it. */
+			io->next = r->bounce_head;
+			r->bounce_head = io;
+			if (!r->bounce_tail)
+				r->bounce_tail = io;
+			r->bounce_waiting++;
+			return;
+		}
+		disk_io_finish(io, -ENOMEM);
+	}
+}
+
+/* @io needs a bounce buffer: take one now, or wait for the budget. */
+static int disk_submit_bounced(struct disk_ring *r, struct disk_io *io)
+{
+	io->bounce_size = (io->len + DISK_DIRECT_ALIGN - 1) &
+			  ~(size_t)(DISK_DIRECT_ALIGN - 1);
+	/* Nothing overtakes a request already waiting for budget. */
+	if (r->bounce_head || !disk_bounce_fits(r, io->bounce_size)) {
+		disk_bounce_enqueue(r, io);
+		return 0;
+	}
+	if (disk_io_make_bounce(r, io) < 0)
+		return -ENOMEM;
+	disk_ring_issue(r, io);
+	return 0;
+}
+
 int disk_submit(struct disk *d, struct disk_io *io)
 {
 	io->disk = d;
 	io->moved = 0;
 	io->bounce = NULL;
+	io->bounce_size = 0;
 	io->tail = NULL;
 	io->tail_cnt = 0;
 	io->result = 0;
@@ -476,8 +601,8 @@ int disk_submit(struct disk *d, struct disk_io *io)
 	case DISK_OP_READ:
 		if (!io->len || io->len > DISK_MAX_IO || !io->iovcnt)
 			return -EINVAL;
-		if (disk_io_needs_bounce(d, io) && disk_io_make_bounce(io) < 0)
-			return -ENOMEM;
+		if (disk_io_needs_bounce(d, io))
+			return disk_submit_bounced(d->ring, io);
 		break;
 	case DISK_OP_PUNCH:
 		if (d->read_only)

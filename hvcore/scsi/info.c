@@ -14,7 +14,7 @@ void scsi_cmd_report_luns(struct scsi_cmd *c)
 	switch (cdb[2]) {
 	case 0x00:	/* every LUN */
 	case 0x02:	/* every LUN, well-known ones too: hvis has none */
-		for (i = 0; i < SCSI_MAX_LUNS; i++) {
+		for (i = 0; i < SCSI_MAX_LUNS && !c->absent; i++) {
 			if (!c->t->luns[i])
 				continue;
 			/* Peripheral device addressing, bus 0. */

@@ -8,7 +8,7 @@
 #include "scsi/scsi_priv.h"
 
 /* WRITE SAME without unmapping writes its block this many at a time. */
-#define SCSI_WSAME_CHUNK_BLOCKS	2048u	/* 1 MiB */
+#define SCSI_WSAME_CHUNK_BLOCKS	(SCSI_WSAME_UNIT / SCSI_BLOCK * SCSI_WSAME_IOVS)
 
 static struct scsi_cmd *scsi_cmd_of(struct disk_io *io)
 {
@@ -348,35 +348,37 @@ void scsi_cmd_unmap(struct scsi_cmd *c)
 	scsi_unmap_step(c);
 }
 
-static void scsi_wsame_free(struct scsi_cmd *c)
-{
-	free(c->pattern);
-	c->pattern = NULL;
-}
-
 /* Write the next chunk of the repeated block, or end the command. */
 static void scsi_wsame_step(struct scsi_cmd *c)
 {
 	uint64_t done = (uint64_t)c->step * SCSI_WSAME_CHUNK_BLOCKS;
 	uint64_t n = c->nblocks - done;
 
+	uint64_t left;
+	unsigned int i;
+
 	if (done >= c->nblocks) {
-		scsi_wsame_free(c);
 		scsi_cmd_finish(c);
 		return;
 	}
 	if (n > SCSI_WSAME_CHUNK_BLOCKS)
 		n = SCSI_WSAME_CHUNK_BLOCKS;
 	c->step++;
-	c->pattern_iov.iov_base = c->pattern;
-	c->pattern_iov.iov_len = n * SCSI_BLOCK;
+	/* The same unit again and again; the last piece may be shorter. */
+	left = n * SCSI_BLOCK;
+	for (i = 0; left; i++) {
+		size_t len = left < SCSI_WSAME_UNIT ? left : SCSI_WSAME_UNIT;
+
+		c->wsame_iov[i].iov_base = c->pattern;
+		c->wsame_iov[i].iov_len = len;
+		left -= len;
+	}
 	c->io.op = DISK_OP_WRITE;
 	c->io.offset = (c->lba + done) * SCSI_BLOCK;
 	c->io.len = n * SCSI_BLOCK;
-	c->io.iov = &c->pattern_iov;
-	c->io.iovcnt = 1;
+	c->io.iov = c->wsame_iov;
+	c->io.iovcnt = i;
 	if (disk_submit(c->lun->disk, &c->io) < 0) {
-		scsi_wsame_free(c);
 		scsi_set_sense(c->req, SK_MEDIUM_ERROR, ASC_WRITE_ERROR);
 		scsi_cmd_finish(c);
 	}
@@ -387,7 +389,6 @@ static void scsi_wsame_done(struct disk_io *io)
 	struct scsi_cmd *c = scsi_cmd_of(io);
 
 	if (io->result < 0) {
-		scsi_wsame_free(c);
 		scsi_io_error(c, io->result, true);
 		scsi_cmd_finish(c);
 		return;
@@ -414,7 +415,7 @@ void scsi_cmd_write_same(struct scsi_cmd *c)
 	const uint8_t *cdb = c->req->cdb;
 	uint8_t block[SCSI_BLOCK];
 	bool ndob = false, unmap = cdb[1] & 0x08;
-	uint64_t lba, n, first = 0, chunk, i;
+	uint64_t lba, n, first = 0, i;
 
 	if (cdb[0] == 0x93) {
 		lba = scsi_get64(cdb + 2);
@@ -467,15 +468,19 @@ void scsi_cmd_write_same(struct scsi_cmd *c)
 		scsi_disk_submit(c, true);
 		return;
 	}
-	chunk = n < SCSI_WSAME_CHUNK_BLOCKS ? n : SCSI_WSAME_CHUNK_BLOCKS;
-	/* aligned_alloc wants a size that is a multiple of the alignment. */
-	c->pattern = aligned_alloc(4096, (chunk * SCSI_BLOCK + 4095) & ~4095ull);
+	/*
+	 * One small unit per command, kept for its next WRITE SAME: requests
+	 * the guest queues by the thousand must not each hold a large one.
+	 * Page-aligned, so O_DIRECT takes it without a bounce buffer.
+	 */
+	if (!c->pattern)
+		c->pattern = aligned_alloc(SCSI_WSAME_UNIT, SCSI_WSAME_UNIT);
 	if (!c->pattern) {
 		c->req->host_status = SCSI_HOST_ERROR;
 		scsi_cmd_finish(c);
 		return;
 	}
-	for (i = 0; i < chunk; i++)
+	for (i = 0; i < SCSI_WSAME_UNIT / SCSI_BLOCK; i++)
 		memcpy(c->pattern + i * SCSI_BLOCK, block, SCSI_BLOCK);
 	c->step = 0;
 	scsi_wsame_step(c);

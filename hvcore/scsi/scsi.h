@@ -51,6 +51,7 @@ int scsi_lun_config_parse(char *spec, struct scsi_lun_config *cfg,
 #define SCSI_HOST_NO_LUN	1	/* no such LUN (any more) */
 #define SCSI_HOST_RESET		2	/* ended by a bus reset; may be retried */
 #define SCSI_HOST_ERROR		3	/* internal failure, nothing moved */
+#define SCSI_HOST_ABORTED	4	/* cancelled before its I/O started */
 
 /* SAM status codes the target returns. */
 #define SCSI_STATUS_GOOD		0x00
@@ -118,6 +119,13 @@ bool scsi_target_has_lun(const struct scsi_target *t, unsigned int lun);
  */
 void scsi_target_submit(struct scsi_target *t, unsigned int lun,
 			struct scsi_req *req);
+/*
+ * Execute @req as a target with no LUNs at all would: for a VSP whose
+ * initiator addresses a target it does not serve.  INQUIRY answers
+ * peripheral qualifier 3, REPORT LUNS an empty list, anything else ends
+ * SCSI_HOST_NO_LUN.
+ */
+void scsi_target_submit_absent(struct scsi_target *t, struct scsi_req *req);
 
 /* Resize the image (bytes, a multiple of 512); unit attention 2a/09 next. */
 int scsi_target_resize(struct scsi_target *t, unsigned int lun,
@@ -135,6 +143,17 @@ int scsi_target_fault_clear(struct scsi_target *t, unsigned int lun);
  * when it finishes; every LUN reports unit attention 29/00 next.
  */
 void scsi_target_reset(struct scsi_target *t);
+/*
+ * End, SCSI_HOST_ABORTED, every request held by a delay fault for which
+ * @match(@req, @arg) is true, without doing its I/O (so it never touches
+ * its buffers again): a VSP whose initiator went away calls this on close.
+ * Requests whose I/O is under way are not touched; they finish as usual.
+ * done() runs for each before this returns.  Returns how many ended.
+ */
+unsigned int scsi_target_cancel_held(struct scsi_target *t,
+				     bool (*match)(const struct scsi_req *req,
+						   void *arg),
+				     void *arg);
 /* Requests submitted and not yet done, for a VSP draining on close. */
 unsigned int scsi_target_inflight(const struct scsi_target *t);
 /* One line per LUN: lun, path, bytes, ro, direct, serial, faults. */

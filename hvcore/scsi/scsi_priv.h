@@ -17,6 +17,9 @@
 #define SCSI_MAX_WSAME_BLOCKS	0x10000u	/* 32 MiB per WRITE SAME */
 #define SCSI_UNMAP_GRANULARITY	8u		/* 4 KiB: a file-system block */
 #define SCSI_MAX_EIO_FAULTS	16u
+/* WRITE SAME without unmapping: a 4 KiB unit written up to 64 times per op. */
+#define SCSI_WSAME_UNIT		4096u
+#define SCSI_WSAME_IOVS		64u
 
 /* Sense keys and the (asc << 8 | ascq) codes the target reports. */
 #define SK_NO_SENSE		0x0
@@ -85,6 +88,7 @@ struct scsi_cmd {
 	struct scsi_target *t;
 	struct scsi_req *req;
 	struct scsi_lun *lun;		/* holds a ref; NULL: missing LUN */
+	bool absent;			/* addressed a target that has no LUNs */
 	unsigned int gen;		/* t->reset_gen when submitted */
 	int timer;			/* delay fault timer id, or 0 */
 	uint32_t buflen;		/* usable guest buffer: min(xfer_len, iovecs) */
@@ -100,9 +104,16 @@ struct scsi_cmd {
 	unsigned int step, nsteps;	/* UNMAP descriptor / WRITE SAME chunk */
 	struct iovec *trim;		/* guest iovecs cut to the transfer */
 	unsigned int trim_cap;
-	uint8_t *pattern;		/* WRITE SAME: the block repeated */
-	struct iovec pattern_iov;
-	struct scsi_unmap_desc unmap[SCSI_MAX_UNMAP_DESCS];
+	/*
+	 * WRITE SAME: its block repeated to fill SCSI_WSAME_UNIT bytes,
+	 * allocated at the command's first WRITE SAME and kept with it; each
+	 * write repeats it through @wsame_iov.
+	 */
+	uint8_t *pattern;
+	union {
+		struct scsi_unmap_desc unmap[SCSI_MAX_UNMAP_DESCS];
+		struct iovec wsame_iov[SCSI_WSAME_IOVS];
+	};
 };
 
 /* Locking: none; event-loop thread only (see README, thread model). */

@@ -52,6 +52,7 @@ void scsi_target_destroy(struct scsi_target *t)
 	while ((c = t->free_cmds)) {
 		t->free_cmds = c->next;
 		free(c->trim);
+		free(c->pattern);
 		free(c);
 	}
 	disk_ring_destroy(t->ring);
@@ -176,22 +177,39 @@ static void scsi_delayed_unlink(struct scsi_cmd *c)
 	c->timer = 0;
 }
 
-/* End every held request on @lun (NULL: all) with @host_status, I/O not done. */
-static void scsi_end_delayed(struct scsi_target *t, struct scsi_lun *lun,
-			     int host_status)
+/*
+ * End every held request on @lun (NULL: all) that @match accepts (NULL:
+ * all) with @host_status, I/O not done.  Returns how many ended.
+ */
+static unsigned int scsi_end_delayed(struct scsi_target *t,
+				     struct scsi_lun *lun, int host_status,
+				     bool (*match)(const struct scsi_req *,
+						   void *),
+				     void *arg)
 {
+	unsigned int n = 0;
 	struct scsi_cmd *c;
 
 again:
 	/* done() may submit or end others: rescan from the head each time. */
 	for (c = t->delayed; c; c = c->next) {
-		if (lun && c->lun != lun)
+		if ((lun && c->lun != lun) || (match && !match(c->req, arg)))
 			continue;
 		scsi_delayed_unlink(c);
 		c->req->host_status = host_status;
 		scsi_cmd_finish(c);
+		n++;
 		goto again;
 	}
+	return n;
+}
+
+unsigned int scsi_target_cancel_held(struct scsi_target *t,
+				     bool (*match)(const struct scsi_req *req,
+						   void *arg),
+				     void *arg)
+{
+	return scsi_end_delayed(t, NULL, SCSI_HOST_ABORTED, match, arg);
 }
 
 int scsi_target_remove_lun(struct scsi_target *t, unsigned int id)
@@ -203,7 +221,7 @@ int scsi_target_remove_lun(struct scsi_target *t, unsigned int id)
 	t->luns[id] = NULL;
 	lun->removed = true;
 	lun->refs++;		/* ending held requests must not free it yet */
-	scsi_end_delayed(t, lun, SCSI_HOST_NO_LUN);
+	scsi_end_delayed(t, lun, SCSI_HOST_NO_LUN, NULL, NULL);
 	scsi_raise_ua(t, SCSI_UA_LUNS_CHANGED, NULL);
 	/* Requests with I/O under way keep the file open until they finish. */
 	if (!--lun->refs)
@@ -328,10 +346,9 @@ static uint64_t scsi_delay_expired(void *opaque)
 	return 0;
 }
 
-void scsi_target_submit(struct scsi_target *t, unsigned int id,
-			struct scsi_req *req)
+static void scsi_submit(struct scsi_target *t, struct scsi_lun *lun,
+			bool absent, struct scsi_req *req)
 {
-	struct scsi_lun *lun = id < SCSI_MAX_LUNS ? t->luns[id] : NULL;
 	size_t iov_total = scsi_iov_total(req->iov, req->iovcnt);
 	struct scsi_cmd *c;
 
@@ -354,6 +371,7 @@ void scsi_target_submit(struct scsi_target *t, unsigned int id,
 	c->t = t;
 	c->req = req;
 	c->lun = lun;
+	c->absent = absent;
 	c->gen = t->reset_gen;
 	c->timer = 0;
 	c->prev = c->next = NULL;
@@ -379,6 +397,17 @@ void scsi_target_submit(struct scsi_target *t, unsigned int id,
 		}
 	}
 	scsi_execute(c);
+}
+
+void scsi_target_submit(struct scsi_target *t, unsigned int id,
+			struct scsi_req *req)
+{
+	scsi_submit(t, id < SCSI_MAX_LUNS ? t->luns[id] : NULL, false, req);
+}
+
+void scsi_target_submit_absent(struct scsi_target *t, struct scsi_req *req)
+{
+	scsi_submit(t, NULL, true, req);
 }
 
 int scsi_target_resize(struct scsi_target *t, unsigned int id,
@@ -446,7 +475,7 @@ void scsi_target_reset(struct scsi_target *t)
 	/* Results of requests submitted before now end SCSI_HOST_RESET. */
 	t->reset_gen++;
 	scsi_raise_ua(t, SCSI_UA_RESET, NULL);
-	scsi_end_delayed(t, NULL, SCSI_HOST_RESET);
+	scsi_end_delayed(t, NULL, SCSI_HOST_RESET, NULL, NULL);
 }
 
 unsigned int scsi_target_inflight(const struct scsi_target *t)

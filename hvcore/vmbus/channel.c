@@ -68,6 +68,17 @@ const char *vmbus_dev_name(const struct vmbus_dev *dev)
 	return dev->ops->name;
 }
 
+void vmbus_dev_set_class(struct vmbus_dev *dev,
+			 const struct hvis_guid *class_id)
+{
+	dev->class_id = *class_id;
+}
+
+struct hvis_guid *vmbus_dev_instance(struct vmbus_dev *dev)
+{
+	return &dev->instance;
+}
+
 struct evloop *vmbus_dev_loop(const struct vmbus_dev *dev)
 {
 	return dev->srv->loop;
@@ -147,7 +158,7 @@ void chan_offer(struct vmbus_chan *ch)
 		.connection_id = VMBUS_CHAN_CONN_ID_BASE + ch->relid,
 	};
 
-	msg.offer.if_type = ch->dev->ops->class_id;
+	msg.offer.if_type = ch->dev->class_id;
 	msg.offer.if_instance = ch->dev->instance;
 	msg.offer.sub_channel_index = ch->sub_index;
 	if (ch->monitor_id >= 0) {

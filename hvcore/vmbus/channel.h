@@ -13,6 +13,7 @@
 #include "ring/ring_ops.h"
 
 struct guest_mem;
+struct hvis_guid;
 struct vmbus_chan;
 struct vmbus_dev;
 
@@ -30,6 +31,15 @@ void vmbus_chan_set_priv(struct vmbus_chan *ch, void *priv);
 void *vmbus_dev_priv(const struct vmbus_dev *dev);
 void vmbus_dev_set_priv(struct vmbus_dev *dev, void *priv);
 const char *vmbus_dev_name(const struct vmbus_dev *dev);
+/*
+ * From offer() only, before the device is first offered: the class the
+ * offer carries (default: the VSP's class_id), for a VSP that serves
+ * two classes; and the instance GUID (random), which offer() may rewrite
+ * where a class gives its bytes a meaning.
+ */
+void vmbus_dev_set_class(struct vmbus_dev *dev,
+			 const struct hvis_guid *class_id);
+struct hvis_guid *vmbus_dev_instance(struct vmbus_dev *dev);
 
 /* The event loop everything runs on, for a VSP's timers and fds. */
 struct evloop *vmbus_dev_loop(const struct vmbus_dev *dev);
@@ -42,6 +52,13 @@ struct vmbus_chan *vmbus_dev_chan(const struct vmbus_dev *dev,
 				  uint16_t sub_index);
 /* True while the guest has @ch open. */
 bool vmbus_chan_is_open(const struct vmbus_chan *ch);
+/*
+ * @dev's requests no longer touch guest memory, after its busy() said they
+ * did (see vsp_ops.busy): a held rescind or unload answer goes out, from
+ * a timer (never inside the caller).  Harmless when nothing waits; never
+ * after release().
+ */
+void vmbus_dev_quiesced(struct vmbus_dev *dev);
 
 /*
  * Offer sub-channels 1..@count of @dev that do not exist yet (the guest

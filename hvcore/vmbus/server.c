@@ -154,6 +154,9 @@ static void dev_free(struct vmbus_dev *dev)
 	struct vmbus_server *s = dev->srv;
 	struct vmbus_dev **pp;
 
+	/* Only the server's destruction frees a device that still drains. */
+	if (dev->draining)
+		s->nr_draining--;
 	for (pp = &s->devs; *pp; pp = &(*pp)->next) {
 		if (*pp == dev) {
 			*pp = dev->next;
@@ -180,16 +183,65 @@ bool vmbus_chan_forget(struct vmbus_chan *ch)
 	struct vmbus_dev *dev = ch->dev;
 
 	chan_destroy(ch);
-	if (dev->rescinded && !dev_has_channels(dev)) {
+	if (!dev->rescinded || dev_has_channels(dev))
+		return false;
+	/* Its I/O may still hold back an UNLOAD_RESPONSE: keep it till done. */
+	if (dev->draining)
+		dev->free_pending = true;
+	else
 		dev_free(dev);
-		return true;
-	}
-	return false;
+	return true;
 }
 
+/*
+ * Ask @dev's VSP, its channels all closed, whether I/O of the device may
+ * still touch guest memory; if so the device drains.  Whether it does.
+ */
+static bool dev_start_drain(struct vmbus_dev *dev)
+{
+	if (!dev->ops->busy || dev->free_pending)
+		return dev->draining;
+	if (dev->ops->busy(dev)) {
+		if (!dev->draining)
+			dev->srv->nr_draining++;
+		dev->draining = true;
+		dev->quiesced = false;
+	}
+	return dev->draining;
+}
+
+/* Tell the guest a rescinded @dev's channels are gone; forget idle ones. */
+static void dev_post_rescinds(struct vmbus_dev *dev)
+{
+	int i;
+
+	/* Sub-channels first, so the primary's removal finds them gone. */
+	for (i = VMBUS_MAX_SUBCHANNELS; i >= 0; i--) {
+		struct hvis_chmsg_relid msg = {
+			.header.msgtype = HVIS_CHMSG_RESCIND_CHANNELOFFER,
+		};
+		struct vmbus_chan *ch = dev->chans[i];
+
+		if (!ch || ch->state == CHAN_RESCINDED)
+			continue;
+		if (ch->state == CHAN_IDLE) {
+			if (vmbus_chan_forget(ch))
+				return;	/* that freed the device */
+			continue;
+		}
+		msg.child_relid = ch->relid;
+		vmbus_post(dev->srv, &msg, sizeof(msg));
+		ch->state = CHAN_RESCINDED;
+	}
+}
+
+/*
+ * The guest takes a rescind as the end of the device's use of its memory
+ * and reuses it, so the rescind waits while the VSP still has I/O under
+ * way (dev_start_drain); the closed channels refuse to open meanwhile.
+ */
 void vmbus_dev_rescind(struct vmbus_dev *dev, const char *why)
 {
-	struct vmbus_chan *ch;
 	int i;
 
 	if (dev->rescinded)
@@ -198,27 +250,77 @@ void vmbus_dev_rescind(struct vmbus_dev *dev, const char *why)
 	/* Not log_guest(): at most once per device, and the line that matters. */
 	log_msg("vmbus: rescinding %s device (relid %u): %s", dev->ops->name,
 		dev->chans[0] ? dev->chans[0]->relid : 0, why);
-	/* Sub-channels first, so the primary's removal finds them gone. */
-	for (i = VMBUS_MAX_SUBCHANNELS; i >= 0; i--) {
-		struct hvis_chmsg_relid msg = {
-			.header.msgtype = HVIS_CHMSG_RESCIND_CHANNELOFFER,
-		};
-
-		ch = dev->chans[i];
-		if (!ch)
-			continue;
-		chan_close(ch);
-		if (ch->state == CHAN_IDLE) {
-			if (vmbus_chan_forget(ch))
-				return;	/* that freed the device */
-			continue;
-		}
-		if (ch->state == CHAN_RESCINDED)
-			continue;
-		msg.child_relid = ch->relid;
-		vmbus_post(dev->srv, &msg, sizeof(msg));
-		ch->state = CHAN_RESCINDED;
+	for (i = VMBUS_MAX_SUBCHANNELS; i >= 0; i--)
+		if (dev->chans[i])
+			chan_close(dev->chans[i]);
+	if (!dev_start_drain(dev)) {
+		dev_post_rescinds(dev);
+		return;
 	}
+	log_msg("vmbus: the rescind of %s device (relid %u) waits for its VSP's I/O",
+		dev->ops->name, dev->chans[0] ? dev->chans[0]->relid : 0);
+	for (i = 0; i <= VMBUS_MAX_SUBCHANNELS; i++)
+		if (dev->chans[i] && dev->chans[i]->state == CHAN_OFFERED)
+			dev->chans[i]->state = CHAN_DRAINING;
+}
+
+static void vmbus_post_unload_response(struct vmbus_server *s)
+{
+	struct hvis_chmsg_header resp = {
+		.msgtype = HVIS_CHMSG_UNLOAD_RESPONSE,
+	};
+
+	s->unload_pending = false;
+	vmbus_post(s, &resp, sizeof(resp));
+}
+
+/* @dev's VSP has nothing under way any more: do what waited for it. */
+static void dev_drain_done(struct vmbus_dev *dev)
+{
+	dev->draining = false;
+	dev->quiesced = false;
+	dev->srv->nr_draining--;
+	if (dev->free_pending)
+		dev_free(dev);
+	else if (dev->rescinded)
+		dev_post_rescinds(dev);
+}
+
+static uint64_t vmbus_drain_timer_cb(void *opaque)
+{
+	struct vmbus_server *s = opaque;
+	struct vmbus_dev *dev;
+
+	s->drain_timer = 0;
+again:
+	for (dev = s->devs; dev; dev = dev->next) {
+		if (dev->draining && dev->quiesced) {
+			dev_drain_done(dev);
+			goto again;	/* that may have freed @dev */
+		}
+	}
+	if (s->unload_pending && !s->nr_draining)
+		vmbus_post_unload_response(s);
+	return 0;
+}
+
+void vmbus_dev_quiesced(struct vmbus_dev *dev)
+{
+	struct vmbus_server *s = dev->srv;
+	int id;
+
+	if (!dev->draining || dev->quiesced)
+		return;
+	dev->quiesced = true;
+	if (s->drain_timer)
+		return;
+	/* Not here: the VSP may be deep in its own completion path. */
+	id = evloop_add_timer(s->loop, 0, vmbus_drain_timer_cb, s);
+	if (id > 0)
+		s->drain_timer = id;
+	else
+		log_msg("vmbus: no timer to end %s device's drain: its rescind or unload answer is lost",
+			dev->ops->name);
 }
 
 /*
@@ -236,6 +338,7 @@ static void vmbus_disconnect(struct vmbus_server *s)
 		evloop_del_timer(s->loop, s->lost_timer);
 	s->lost_timer = 0;
 	s->post_lost = false;
+	s->unload_pending = false;
 	for (dev = s->devs; dev; dev = next) {
 		next = dev->next;
 		for (i = VMBUS_MAX_SUBCHANNELS; i >= 0; i--) {
@@ -253,13 +356,23 @@ static void vmbus_disconnect(struct vmbus_server *s)
 		}
 	}
 	for (dev = s->devs; dev; dev = dev->next)
-		if (dev->ops->reset)
+		if (dev->ops->reset && !dev->free_pending)
 			dev->ops->reset(dev);
 	gpadl_release_all(s);
 	s->version = 0;
 	s->offers_requested = false;
 	s->monitor_page[0] = NULL;
 	s->monitor_page[1] = NULL;
+}
+
+/* After a disconnect: start every device's drain; whether any drains. */
+static bool vmbus_drain_all(struct vmbus_server *s)
+{
+	struct vmbus_dev *dev;
+
+	for (dev = s->devs; dev; dev = dev->next)
+		dev_start_drain(dev);
+	return s->nr_draining;
 }
 
 static struct hvis_monitor_page *map_monitor_page(struct vmbus_server *s,
@@ -288,6 +401,9 @@ static uint32_t handle_initiate_contact(struct vmbus_server *s,
 			  HVIS_VMBUS_VERSION_MINOR(s->version));
 		vmbus_disconnect(s);
 	}
+	if (s->unload_pending)
+		log_guest("vmbus: INITIATE_CONTACT before the UNLOAD_RESPONSE: not sending it");
+	s->unload_pending = false;
 	/* Answer on the vCPU the guest named if it exists, else on vCPU 0. */
 	s->target_vcpu = req->target_vcpu < s->t->nr_vcpus ? req->target_vcpu : 0;
 
@@ -466,18 +582,23 @@ static uint32_t vmbus_handle_message(struct vmbus_server *s, uint32_t conn_id,
 	case HVIS_CHMSG_REQUESTOFFERS:
 		handle_request_offers(s);
 		return HVIS_STATUS_SUCCESS;
-	case HVIS_CHMSG_UNLOAD: {
-		struct hvis_chmsg_header resp = {
-			.msgtype = HVIS_CHMSG_UNLOAD_RESPONSE,
-		};
-
+	case HVIS_CHMSG_UNLOAD:
 		if (s->version)
 			log_guest("vmbus: guest unloads VMBus");
 		vmbus_disconnect(s);
-		/* Always answered: a guest waits for it before kexec. */
-		vmbus_post(s, &resp, sizeof(resp));
+		/*
+		 * Always answered: a guest waits for it before kexec, and
+		 * reuses all its memory after it, so not while a device's
+		 * I/O may still touch that memory.
+		 */
+		if (vmbus_drain_all(s)) {
+			log_guest("vmbus: UNLOAD answered once %u device(s) finish their I/O",
+				  s->nr_draining);
+			s->unload_pending = true;
+			return HVIS_STATUS_SUCCESS;
+		}
+		vmbus_post_unload_response(s);
 		return HVIS_STATUS_SUCCESS;
-	}
 	case HVIS_CHMSG_GPADL_HEADER:
 		return gpadl_handle_header(s, buf, payload_size);
 	case HVIS_CHMSG_GPADL_BODY:
@@ -556,6 +677,9 @@ void vmbus_server_destroy(struct vmbus_server *s)
 	if (!s)
 		return;
 	vmbus_disconnect(s);
+	if (s->drain_timer)
+		evloop_del_timer(s->loop, s->drain_timer);
+	s->drain_timer = 0;
 	while (s->devs) {
 		struct vmbus_dev *dev = s->devs;
 		int i;
@@ -626,6 +750,7 @@ int vmbus_server_add_device(struct vmbus_server *s, const char *vsp,
 		return -ENOMEM;
 	dev->srv = s;
 	dev->ops = ops;
+	dev->class_id = ops->class_id;
 	r = guid_random(&dev->instance);
 	if (r)
 		goto err_free_dev;
@@ -674,7 +799,7 @@ int vmbus_server_rescind(struct vmbus_server *s, uint32_t relid)
 static const char *const chan_state_names[] = {
 	[CHAN_IDLE] = "idle", [CHAN_OFFERED] = "offered",
 	[CHAN_OPEN] = "open", [CHAN_CLOSING] = "closing",
-	[CHAN_RESCINDED] = "rescinded",
+	[CHAN_RESCINDED] = "rescinded", [CHAN_DRAINING] = "draining",
 };
 
 void vmbus_server_list(struct vmbus_server *s, FILE *fp)
@@ -687,7 +812,7 @@ void vmbus_server_list(struct vmbus_server *s, FILE *fp)
 
 		if (!ch)
 			continue;
-		vmbus_guid_text(&ch->dev->ops->class_id, cls);
+		vmbus_guid_text(&ch->dev->class_id, cls);
 		vmbus_guid_text(&ch->dev->instance, inst);
 		fprintf(fp, "relid %u sub %u vsp %s class %s instance %s state %s signal %s in %llu/%llu out %llu/%llu (packets/bytes)\n",
 			ch->relid, ch->sub_index, ch->dev->ops->name, cls, inst,

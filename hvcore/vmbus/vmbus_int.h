@@ -41,6 +41,7 @@ struct vsp_ops;
 #define CHAN_OPEN	2	/* rings mapped, being serviced */
 #define CHAN_CLOSING	3	/* VSP close running; no servicing */
 #define CHAN_RESCINDED	4	/* rescind sent; waiting for RELID_RELEASED */
+#define CHAN_DRAINING	5	/* closed, rescind held until the VSP's I/O is done */
 
 struct vmbus_chan {
 	struct vmbus_dev *dev;
@@ -76,9 +77,19 @@ struct vmbus_dev {
 	struct vmbus_server *srv;
 	const struct vsp_ops *ops;
 	void *priv;			/* the VSP's */
+	struct hvis_guid class_id;	/* offered: the VSP's unless offer() set one */
 	struct hvis_guid instance;
 	bool monitored;			/* its channels use MNF */
 	bool rescinded;			/* going away: never offered again */
+	/*
+	 * The VSP's busy() said yes after its channels closed: a rescind
+	 * (channels CHAN_DRAINING) and/or the UNLOAD_RESPONSE wait for
+	 * vmbus_dev_quiesced(), which sets @quiesced for the drain timer.
+	 * @free_pending: its last channel went while draining; freed then.
+	 */
+	bool draining;
+	bool quiesced;
+	bool free_pending;
 	struct vmbus_chan *chans[VMBUS_MAX_SUBCHANNELS + 1];	/* [0] primary */
 };
 
@@ -96,6 +107,9 @@ struct vmbus_server {
 	struct hvis_monitor_page *monitor_page[2];
 	bool post_lost;			/* a post failed: reset pending */
 	int lost_timer;			/* runs that reset outside a handler */
+	bool unload_pending;		/* UNLOAD answered once nothing drains */
+	unsigned int nr_draining;	/* devices with @draining set */
+	int drain_timer;		/* finishes quiesced devices' drains */
 
 	struct vmbus_dev *devs;
 	uint32_t nr_devs_added;		/* drives VSP_SIGNAL_ALTERNATE */
@@ -122,7 +136,9 @@ void vmbus_guest_err(struct vmbus_server *s, const char *fmt, ...)
 void vmbus_dev_rescind(struct vmbus_dev *dev, const char *why);
 /*
  * Free @ch and its relid, and its device once the device is rescinded and
- * its last channel gone.  True if the device was freed.
+ * its last channel gone (a draining device: once it has drained).  True if
+ * the device has no channel left and is freed or about to be: the caller
+ * must not touch it again.
  */
 bool vmbus_chan_forget(struct vmbus_chan *ch);
 /* Text form of a wire GUID; @buf holds 37 bytes. */

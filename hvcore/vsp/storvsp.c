@@ -91,8 +91,12 @@ static void stor_chan_free(struct stor_chan *sc)
 	}
 	free(sc);
 	sp->nr_chans_alive--;
-	if (sp->released && !sp->nr_chans_alive)
+	if (sp->nr_chans_alive)
+		return;
+	if (sp->released)
 		stor_release_done(sp);
+	else
+		vmbus_dev_quiesced(sp->dev);	/* a rescind or unload may wait */
 }
 
 /*
@@ -394,6 +398,25 @@ static int stor_packet(struct vmbus_chan *ch, const void *data, uint32_t len)
 
 /* --- vsp_ops --- */
 
+/*
+ * An accelerated IDE controller, as the in-tree storvsc reads one: the
+ * IDE class, and the target in bytes 4-5 of the instance GUID (its second
+ * field, little-endian).  The first field (Hyper-V's IDE controller
+ * number) is 0; the rest stays random, so instances stay unique.  IDE
+ * controllers have no sub-channels.
+ */
+static void stor_offer_ide(struct vmbus_dev *dev, struct storvsp *sp)
+{
+	static const struct hvis_guid ide_class = HVIS_VSTOR_IDE_CLASS_GUID;
+	struct hvis_guid *inst = vmbus_dev_instance(dev);
+
+	vmbus_dev_set_class(dev, &ide_class);
+	memset(inst->b, 0, 4);
+	inst->b[4] = sp->target_id;
+	inst->b[5] = 0;
+	sp->max_sub_channels = 0;
+}
+
 static int stor_offer(struct vmbus_dev *dev, const char *args)
 {
 	struct storvsp *sp = calloc(1, sizeof(*sp));
@@ -422,6 +445,8 @@ static int stor_offer(struct vmbus_dev *dev, const char *args)
 	r = stor_add_disks(sp, args);
 	if (r)
 		goto err_destroy_target;
+	if (sp->ide)
+		stor_offer_ide(dev, sp);
 	stor_nr_controllers++;
 	vmbus_dev_set_priv(dev, sp);
 	return 0;
@@ -459,6 +484,13 @@ static int stor_open(struct vmbus_chan *ch)
 	return 0;
 }
 
+static bool stor_req_of_chan(const struct scsi_req *sreq, void *sc)
+{
+	const struct stor_req *rq = sreq->opaque;
+
+	return rq->sc == sc;
+}
+
 /*
  * Requests at the target keep their slots (their I/O may still write
  * guest memory, and done() needs somewhere to land); completions waiting
@@ -490,7 +522,21 @@ static void stor_close(struct vmbus_chan *ch)
 	sc->q_tail = NULL;
 	sc->queued = 0;
 	sc->enum_pending = false;
+	/* Held by a delay fault: the guest gave their buffers up; never run them. */
+	scsi_target_cancel_held(sp->target, stor_req_of_chan, sc);
 	stor_chan_unhold(sc);
+}
+
+/*
+ * Every channel is closed: I/O of closed channels' requests still under
+ * way at the target may write guest memory until it finishes; the last
+ * of them frees the last stor_chan and says so (stor_chan_free).
+ */
+static bool stor_busy(struct vmbus_dev *dev)
+{
+	struct storvsp *sp = vmbus_dev_priv(dev);
+
+	return sp && sp->nr_chans_alive;
 }
 
 static void stor_dev_reset(struct vmbus_dev *dev)
@@ -525,6 +571,7 @@ const struct vsp_ops storvsp_vsp_ops = {
 	.writable = stor_writable,
 	.ctl = stor_ctl,
 	.close = stor_close,
+	.busy = stor_busy,
 	.reset = stor_dev_reset,
 	.release = stor_release,
 };

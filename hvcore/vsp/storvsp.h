@@ -96,6 +96,13 @@ struct storvsp {
 	struct evloop *loop;
 	struct scsi_target *target;
 	unsigned int ctrl;		/* storvsp controller number, for serials */
+	/*
+	 * An accelerated IDE controller ("ide" in the arguments): offered
+	 * with the IDE class, @target_id in its instance GUID, one disk at
+	 * LUN 0, no sub-channels, no hot-plug.  SCSI: @target_id 0.
+	 */
+	bool ide;
+	uint8_t target_id;		/* the only target SRBs may address */
 	int state;			/* STOR_INIT_* */
 	uint16_t version;		/* negotiated HVIS_VSTOR_VERSION_*, or 0 */
 	uint16_t max_sub_channels;	/* what QUERY_PROPERTIES offers */
@@ -119,6 +126,8 @@ int stor_violation(struct stor_chan *sc, const char *fmt, ...)
 
 /* storvsp_init.c */
 const char *stor_op_name(uint32_t op);
+/* Turn @rq's packet into its COMPLETE_IO with @status and complete it. */
+void stor_complete_io(struct stor_req *rq, uint32_t status);
 /* Complete @rq with success / with @status (SRBs: INVALID_REQUEST), logged. */
 void stor_ok(struct stor_req *rq);
 void stor_fail(struct stor_req *rq, uint32_t status, const char *why);
@@ -142,7 +151,10 @@ struct stor_range {
 int stor_srb_execute(struct stor_req *rq, const struct stor_range *rg);
 
 /* storvsp_ctl.c */
-/* Parse "DISK[;DISK...]" into LUNs of @sp->target.  0 or -EINVAL, logged. */
+/*
+ * Parse "[ide[=T];]DISK[;DISK...]": the controller's kind, then its LUNs
+ * of @sp->target.  0 or -EINVAL, logged.
+ */
 int stor_add_disks(struct storvsp *sp, const char *args);
 int stor_ctl(struct vmbus_dev *dev, int argc, char **argv, FILE *out);
 

@@ -29,6 +29,40 @@ static int stor_add_disk(struct storvsp *sp, char *spec, char *err,
 	return r;
 }
 
+/*
+ * The targets an IDE controller may name in its instance GUID: the two
+ * devices of an IDE channel, as Hyper-V numbers them.  (The guest's IDE
+ * host has one target, but it adds the device at whatever target the
+ * instance names, without a scan.)
+ */
+#define STOR_IDE_MAX_TARGET	1
+
+/*
+ * "ide" or "ide=T" as the first element of ARGS: 1 if it is one (and
+ * @sp is made an IDE controller), 0 if the element is a DISK, -EINVAL.
+ */
+static int stor_parse_ide(struct storvsp *sp, const char *elem)
+{
+	char *end;
+	unsigned long t = 0;
+
+	if (strncmp(elem, "ide", 3) || (elem[3] && elem[3] != '='))
+		return 0;
+	if (elem[3] == '=') {
+		errno = 0;
+		t = strtoul(elem + 4, &end, 10);
+		if (errno || end == elem + 4 || *end ||
+		    t > STOR_IDE_MAX_TARGET) {
+			log_msg("storvsp: \"%s\": the IDE target must be 0..%d",
+				elem, STOR_IDE_MAX_TARGET);
+			return -EINVAL;
+		}
+	}
+	sp->ide = true;
+	sp->target_id = (uint8_t)t;
+	return 1;
+}
+
 int stor_add_disks(struct storvsp *sp, const char *args)
 {
 	char *copy, *spec, *save = NULL;
@@ -41,21 +75,33 @@ int stor_add_disks(struct storvsp *sp, const char *args)
 	copy = strdup(args);
 	if (!copy)
 		return -ENOMEM;
-	for (spec = strtok_r(copy, ";", &save); spec;
-	     spec = strtok_r(NULL, ";", &save)) {
+	spec = strtok_r(copy, ";", &save);
+	if (spec) {
+		r = stor_parse_ide(sp, spec);
+		if (r > 0)
+			spec = strtok_r(NULL, ";", &save);
+	}
+	for (; spec && r >= 0; spec = strtok_r(NULL, ";", &save)) {
 		n++;
 		err[0] = '\0';
 		r = stor_add_disk(sp, spec, err, sizeof(err));
 		if (r < 0) {
 			log_msg("storvsp: disk %u of \"%s\": %s", n, args,
 				err[0] ? err : strerror(-r));
+		} else if (sp->ide && r) {
+			/* The guest adds LUN 0 only: another would never show. */
+			log_msg("storvsp: \"%s\": an IDE controller's disk is LUN 0, not %d",
+				args, r);
 			r = -EINVAL;
-			break;
 		}
-		r = 0;
+	}
+	if (r >= 0 && sp->ide && n != 1) {
+		log_msg("storvsp: \"%s\": an IDE controller holds exactly one disk, not %u",
+			args, n);
+		r = -EINVAL;
 	}
 	free(copy);
-	return r;
+	return r < 0 ? -EINVAL : 0;
 }
 
 /* --- Control commands --- */
@@ -148,11 +194,14 @@ static void stor_ctl_list(struct storvsp *sp, FILE *out)
 		queued += sc->queued;
 	}
 	fprintf(out, "controller %u version %u.%u state %s channels %u inflight %u queued %u protocol-errors %"
-		PRIu64 "\n",
+		PRIu64 "%s",
 		sp->ctrl, sp->version >> 8, sp->version & 0xff,
 		sp->state == STOR_INIT_READY ? "ready" :
 		sp->state == STOR_INIT_NONE ? "idle" : "handshake",
-		open, inflight, queued, sp->protocol_errors);
+		open, inflight, queued, sp->protocol_errors,
+		sp->ide ? "" : "\n");
+	if (sp->ide)
+		fprintf(out, " ide target %u\n", sp->target_id);
 	for (lun = 0; lun < SCSI_MAX_LUNS; lun++) {
 		const struct stor_lun_stats *st = &sp->stats[lun];
 
@@ -225,6 +274,12 @@ int stor_ctl(struct vmbus_dev *dev, int argc, char **argv, FILE *out)
 			return stor_usage(out, "list");
 		stor_ctl_list(sp, out);
 		return 0;
+	}
+	if (sp->ide && (!strcmp(cmd, "lun-add") || !strcmp(cmd, "lun-remove"))) {
+		/* As on Hyper-V: IDE disks are not hot-plugged. */
+		fprintf(out, "error: %s: an IDE controller's one disk is fixed\n",
+			cmd);
+		return -EOPNOTSUPP;
 	}
 	if (!strcmp(cmd, "lun-add")) {
 		char *spec;

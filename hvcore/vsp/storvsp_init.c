@@ -46,6 +46,11 @@ void stor_fail(struct stor_req *rq, uint32_t status, const char *why)
 		rq->pkt.srb.data_transfer_length = 0;
 		rq->pkt.srb.sense_info_length = 0;
 	}
+	stor_complete_io(rq, status);
+}
+
+void stor_complete_io(struct stor_req *rq, uint32_t status)
+{
 	rq->pkt.operation = HVIS_VSTOR_OP_COMPLETE_IO;
 	rq->pkt.flags = 0;
 	rq->pkt.status = status;
@@ -54,10 +59,7 @@ void stor_fail(struct stor_req *rq, uint32_t status, const char *why)
 
 void stor_ok(struct stor_req *rq)
 {
-	rq->pkt.operation = HVIS_VSTOR_OP_COMPLETE_IO;
-	rq->pkt.flags = 0;
-	rq->pkt.status = HVIS_VSTOR_STATUS_SUCCESS;
-	stor_complete(rq);
+	stor_complete_io(rq, HVIS_VSTOR_STATUS_SUCCESS);
 }
 
 static bool stor_version_ok(uint16_t v)
@@ -96,10 +98,7 @@ void stor_handshake(struct stor_req *rq, uint32_t op)
 			/* Not an error: the guest tries its next version. */
 			log_debug("storvsp: relid %u: VSTOR version %u.%u refused",
 				  sc->relid, v >> 8, v & 0xff);
-			rq->pkt.operation = HVIS_VSTOR_OP_COMPLETE_IO;
-			rq->pkt.flags = 0;
-			rq->pkt.status = HVIS_VSTOR_STATUS_REVISION_MISMATCH;
-			stor_complete(rq);
+			stor_complete_io(rq, HVIS_VSTOR_STATUS_REVISION_MISMATCH);
 			return;
 		}
 		sp->version = v;
@@ -111,7 +110,7 @@ void stor_handshake(struct stor_req *rq, uint32_t op)
 			break;
 		memset(rq->pkt.payload, 0, sizeof(rq->pkt.payload));
 		p->max_channel_cnt = sp->max_sub_channels;
-		p->flags = HVIS_VSTOR_PROP_MULTI_CHANNEL;
+		p->flags = sp->ide ? 0 : HVIS_VSTOR_PROP_MULTI_CHANNEL;
 		p->max_transfer_bytes = sp->max_transfer;
 		stor_ok(rq);
 		return;

@@ -10,9 +10,6 @@
 #include "storvsp.h"
 #include "vmbus/channel.h"
 
-#define SCSI_OP_INQUIRY		0x12
-#define SCSI_OP_REPORT_LUNS	0xa0
-
 /*
  * Map the first @xfer bytes of the range into @rq's iovecs, one per run
  * of host-contiguous pages: guest RAM is one mapping, so consecutive PFNs
@@ -65,80 +62,6 @@ static int stor_map_range(struct stor_req *rq, const struct stor_range *rg,
 	return 0;
 }
 
-/* Copy @len bytes of @src into the request's buffer (host-built replies). */
-static uint32_t stor_copy_to_buf(struct stor_req *rq, const void *src,
-				 uint32_t len)
-{
-	const uint8_t *p = src;
-	uint32_t done = 0;
-	unsigned int i;
-
-	for (i = 0; i < rq->sreq.iovcnt && done < len; i++) {
-		uint32_t n = (uint32_t)rq->iov[i].iov_len;
-
-		if (n > len - done)
-			n = len - done;
-		memcpy(rq->iov[i].iov_base, p + done, n);
-		done += n;
-	}
-	return done;
-}
-
-/*
- * A command addressed outside our target (path or target id not 0, LUN
- * beyond 63).  Only a scan sends these, and the in-tree storvsc needs
- * care here:
- *  - it rewrites any INQUIRY error into success, so an error would read as
- *    a zeroed, i.e. present, disk: INQUIRY gets what the target gives for
- *    a missing LUN, peripheral qualifier 3 ("no device");
- *  - qualifier 3 on LUN 0 makes the scan ask REPORT LUNS: an empty list;
- *  - SRB_STATUS_INVALID_LUN makes it remove the device (channel 0, the
- *    request's target and LUN), whatever path it came from, so it is only
- *    the answer on path 0; on other paths the command fails with a
- *    selection timeout, which removes nothing.
- */
-static void stor_srb_nowhere(struct stor_req *rq)
-{
-	struct hvis_vstor_srb *srb = &rq->pkt.srb;
-	static const uint8_t none[36] = {
-		[0] = 0x7f,	/* qualifier 3, type 0x1f: no device here */
-		[2] = 0x06,	/* SPC-4 */
-		[3] = 0x02,	/* response data format 2 */
-		[4] = 31,	/* additional length */
-	};
-	static const uint8_t no_luns[8];	/* LUN list length 0 */
-	uint8_t c[HVIS_VSTOR_CDB_MAX];
-	uint32_t alloc, len;
-
-	/* The sense bytes overlay the CDB: keep it before they are cleared. */
-	memcpy(c, srb->cdb, sizeof(c));
-	memset(srb->sense_data, 0, sizeof(srb->sense_data));
-	srb->scsi_status = 0;
-	srb->sense_info_length = 0;
-	srb->data_transfer_length = 0;
-	srb->srb_status = HVIS_SRB_STATUS_SUCCESS;
-	if (c[0] == SCSI_OP_INQUIRY && !(c[1] & 1) &&
-	    srb->data_in == HVIS_SRB_DATA_IN) {
-		alloc = (uint32_t)c[3] << 8 | c[4];
-		len = sizeof(none) < alloc ? sizeof(none) : alloc;
-		srb->data_transfer_length = stor_copy_to_buf(rq, none, len);
-	} else if (c[0] == SCSI_OP_REPORT_LUNS && srb->cdb_length >= 12 &&
-		   srb->data_in == HVIS_SRB_DATA_IN) {
-		alloc = (uint32_t)c[6] << 24 | (uint32_t)c[7] << 16 |
-			(uint32_t)c[8] << 8 | c[9];
-		len = sizeof(no_luns) < alloc ? sizeof(no_luns) : alloc;
-		srb->data_transfer_length = stor_copy_to_buf(rq, no_luns, len);
-	} else if (!srb->path_id) {
-		srb->srb_status = HVIS_SRB_STATUS_INVALID_LUN;
-	} else {
-		srb->srb_status = HVIS_SRB_STATUS_SELECTION_TIMEOUT;
-	}
-	rq->pkt.operation = HVIS_VSTOR_OP_COMPLETE_IO;
-	rq->pkt.flags = 0;
-	rq->pkt.status = HVIS_VSTOR_STATUS_SUCCESS;
-	stor_complete(rq);
-}
-
 /* The target finished: turn its result into the SRB completion. */
 static void stor_srb_done(struct scsi_req *sreq)
 {
@@ -176,10 +99,19 @@ static void stor_srb_done(struct scsi_req *sreq)
 		}
 		break;
 	case SCSI_HOST_NO_LUN:
-		srb->srb_status = HVIS_SRB_STATUS_INVALID_LUN;
+		/*
+		 * storvsc removes channel 0's device at the request's target
+		 * and LUN on INVALID_LUN, whatever path asked: other paths
+		 * get a selection timeout, which removes nothing.
+		 */
+		srb->srb_status = srb->path_id ? HVIS_SRB_STATUS_SELECTION_TIMEOUT :
+				  HVIS_SRB_STATUS_INVALID_LUN;
 		break;
 	case SCSI_HOST_RESET:
 		srb->srb_status = HVIS_SRB_STATUS_BUS_RESET;
+		break;
+	case SCSI_HOST_ABORTED:
+		srb->srb_status = HVIS_SRB_STATUS_ABORTED;
 		break;
 	default:
 		srb->srb_status = HVIS_SRB_STATUS_INTERNAL_ERROR;
@@ -195,10 +127,7 @@ static void stor_srb_done(struct scsi_req *sreq)
 		if (srb->srb_status != HVIS_SRB_STATUS_SUCCESS)
 			st->errors++;
 	}
-	rq->pkt.operation = HVIS_VSTOR_OP_COMPLETE_IO;
-	rq->pkt.flags = 0;
-	rq->pkt.status = HVIS_VSTOR_STATUS_SUCCESS;
-	stor_complete(rq);
+	stor_ok(rq);
 }
 
 /*
@@ -216,10 +145,7 @@ static int stor_srb_invalid(struct stor_req *rq, const char *why)
 	srb->scsi_status = 0;
 	srb->sense_info_length = 0;
 	srb->data_transfer_length = 0;
-	rq->pkt.operation = HVIS_VSTOR_OP_COMPLETE_IO;
-	rq->pkt.flags = 0;
-	rq->pkt.status = HVIS_VSTOR_STATUS_INVALID_PARAMETER;
-	stor_complete(rq);
+	stor_complete_io(rq, HVIS_VSTOR_STATUS_INVALID_PARAMETER);
 	return 0;
 }
 
@@ -255,11 +181,6 @@ int stor_srb_execute(struct stor_req *rq, const struct stor_range *rg)
 	if (srb->data_in > HVIS_SRB_DATA_UNKNOWN ||
 	    (srb->data_in == HVIS_SRB_DATA_UNKNOWN && xfer))
 		return stor_srb_invalid(rq, "data direction does not match the buffer");
-	if (srb->path_id || srb->target_id || srb->lun >= SCSI_MAX_LUNS) {
-		stor_srb_nowhere(rq);
-		return 0;
-	}
-
 	memcpy(sreq->cdb, srb->cdb, sizeof(sreq->cdb));
 	sreq->cdb_len = srb->cdb_length;
 	if (!xfer)
@@ -270,6 +191,20 @@ int stor_srb_execute(struct stor_req *rq, const struct stor_range *rg)
 		sreq->dir = SCSI_DIR_OUT;
 	sreq->xfer_len = xfer;
 	sreq->done = stor_srb_done;
+	/*
+	 * Outside our target (another path or target id, a LUN past 63):
+	 * only a scan sends these.  The in-tree storvsc turns any INQUIRY
+	 * error into success, which would read as a zeroed, present disk,
+	 * so the answer is a target with no LUNs: INQUIRY peripheral
+	 * qualifier 3, an empty REPORT LUNS (asked because LUN 0 is
+	 * missing), and INVALID_LUN or a selection timeout for the rest.
+	 */
+	if (srb->path_id || srb->target_id != sp->target_id ||
+	    srb->lun >= SCSI_MAX_LUNS) {
+		rq->counted = false;
+		scsi_target_submit_absent(sp->target, sreq);
+		return 0;
+	}
 	rq->lun = srb->lun;
 	rq->counted = scsi_target_has_lun(sp->target, srb->lun);
 	if (rq->counted)

@@ -7,6 +7,7 @@
 #ifndef HVCORE_VSP_H
 #define HVCORE_VSP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -65,6 +66,17 @@ struct vsp_ops {
 	int (*ctl)(struct vmbus_dev *dev, int argc, char **argv, FILE *out);
 	/* @ch was closed by the guest, by an unload, or by a rescind. */
 	void (*close)(struct vmbus_chan *ch);
+	/*
+	 * Optional (NULL: never busy).  Every channel of @dev has just been
+	 * closed for a rescind or an unload, after which the guest reuses
+	 * the memory it lent: true if some request of @dev may still write
+	 * or read guest memory (I/O under way; the VSP cancels what it can
+	 * at close).  The server then holds the RESCIND_CHANNELOFFER and the
+	 * UNLOAD_RESPONSE, and the channels take nothing new, until the VSP
+	 * calls vmbus_dev_quiesced(@dev), which it must do once that I/O has
+	 * finished, whatever its result, so the wait is bounded by it.
+	 */
+	bool (*busy)(struct vmbus_dev *dev);
 	/* The guest disconnected (unload or reset): forget negotiated state. */
 	void (*reset)(struct vmbus_dev *dev);
 	/* The device goes away for good: free what offer() allocated. */

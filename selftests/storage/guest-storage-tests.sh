@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # Guest side of the storage e2e suite: identity, queues, discard, ext4, fio
-# verify, read-only, hot-plug and host faults on storvsc disks (KTAP).
+# verify, read-only, an IDE-class disk, hot-plug and host faults on storvsc
+# disks (KTAP).
 #
 # Environment (from the suite): HVIS_STORAGE_DRIVER (hvis|intree|virtio-scsi),
 # HVIS_CPUS, HVIS_RO_MANIFEST (sha256 of the read-only disk's file manifest),
@@ -203,6 +204,49 @@ else
 	nok "read-only: mount -o ro /dev/$ro and read the host's files"
 fi
 umount /host/mnt/ro 2>/dev/null
+
+# --- accelerated IDE controller: a Generation 1 disk ------------------------
+ide=$(awk '$8 ~ /^ide/ { print $1; exit }' /hvis/storage-disks)
+itgt=$(disk_field "$ide" 8 | sed -n 's/^ide=//p')
+itgt=${itgt:-0}
+s=$(dev_of "$ide")
+if [ -z "$s" ]; then
+	nok "ide: disk $ide not found"
+elif [ "$drv" = virtio-scsi ]; then
+	skip "ide: $ide on an IDE-class VMBus device" "virtio-scsi: no VMBus"
+else
+	# .../<vmbus device>/hostH/targetH:0:T/H:0:T:0
+	sdev=$(readlink -f /sys/block/$s/device)
+	vmdev=$(readlink -f "$sdev/../../..")
+	cls=$(cat "$vmdev/class_id" 2>/dev/null)
+	q=$(ls -d /sys/block/$s/mq/* 2>/dev/null | wc -l)
+	case ${sdev##*/} in
+	*:0:$itgt:0) at=1 ;;
+	*) at=0 ;;
+	esac
+	if [ "$cls" = "{32412632-86cb-44a2-9b5c-50d1417354f5}" ] && [ $at = 1 ] && [ "$q" = 1 ]; then
+		ok "ide: $ide (/dev/$s) is SCSI ${sdev##*/} (target $itgt from instance $(cat "$vmdev/device_id")) on an IDE-class device, 1 hardware queue"
+	else
+		nok "ide: $ide (/dev/$s) at ${sdev##*/} (want target $itgt), class '$cls', $q hardware queues (want 1)"
+	fi
+fi
+if [ -n "$s" ]; then
+	# 8 MiB at 4 MiB, past the page cache both ways; the host rereads it.
+	head -c 8388608 /dev/urandom >/tmp/ide.pat
+	m1=$(md5sum </tmp/ide.pat | cut -d' ' -f1)
+	dd if=/tmp/ide.pat of=/dev/$s bs=1M seek=4 count=8 oflag=direct conv=notrunc 2>/tmp/dd.err
+	w=$?
+	echo 3 >/proc/sys/vm/drop_caches
+	m2=$(dd if=/dev/$s bs=1M skip=4 count=8 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+	rm -f /tmp/ide.pat
+	if [ $w = 0 ] && [ "$m1" = "$m2" ]; then
+		ok "ide: 8 MiB dd pattern written to /dev/$s and read back direct, same md5"
+	else
+		nok "ide: dd pattern on /dev/$s: write rc $w, md5 $m1 written, ${m2:-none} read"
+		diag "$(cat /tmp/dd.err)"
+	fi
+	host_req expect-md5 "$ide" 4 8 "$m1"
+fi
 
 # --- hot-plug ----------------------------------------------------------------
 oops0=$(count_oops)

@@ -14,8 +14,10 @@
 #
 # Disks (name ctrl lun MiB flags serial vendor model; "-" = storvsp default):
 # see the table below. Controller 1 starts with one idle disk; "hot" is
-# hot-added to it by the guest's request. The guest gets the table as
-# /hvis/storage-disks with sizes in bytes, defaults filled in.
+# hot-added to it by the guest's request. Controller 2 is an accelerated IDE
+# controller (flags "ide=T": `--device storvsp:ide=T;DISK`, target T) with
+# one disk. The guest gets the table as /hvis/storage-disks with sizes in
+# bytes, defaults filled in.
 #
 # Host requests, besides the common ones (scripts/lib/e2e.sh); the guest
 # waits for the reply file (E2E_ACK):
@@ -29,6 +31,8 @@
 #       host extracts DIR from NAME's ext4 image (debugfs rdump, no mount)
 #       and checks it holds NFILES files whose manifest (`sha256sum` of each
 #       file, "./path" names, sorted in the C locale) hashes to SHA256.
+#   expect-md5 NAME MIB COUNT MD5  -> after the guest powered off, the host
+#       checks the md5 of COUNT MiB of NAME's image from MiB MIB on.
 
 driver=${HVIS_STORAGE_DRIVER:-hvis}
 E2E_LABEL="storage($driver)"
@@ -44,9 +48,10 @@ storage_disks=(
 	"flt 0 3 256 - hvis-flt HVIS faults"
 	"idle 1 0 64 - hvis-idle - -"
 	"hot - 1 256 - hvis-hot HVIS hot-added"
+	"ide 2 0 64 ide=1 hvis-ide - -"
 )
 declare -A disk_img
-expect_trees=()
+expect_trees=() expect_md5s=()
 
 # Seed of the read-only disk: a few files the guest checks after mount -o ro.
 storage_seed_ro() {	# IMG
@@ -63,7 +68,7 @@ storage_seed_ro() {	# IMG
 
 suite_prepare() {
 	local d name ctrl lun mib flags serial vendor model img opts ko spec
-	local ctrls=("" "") vdev=() qs=()
+	local ctrls=("" "" "") vdev=() qs=()
 
 	case $driver in
 	hvis)	ko=$src/hv_storvsc.ko
@@ -107,11 +112,16 @@ suite_prepare() {
 		opts="file=$img,lun=$lun,serial=$serial"
 		[ "$vendor" = - ] || opts+=",vendor=$vendor"
 		[ "$model" = - ] || opts+=",model=${model//_/ }"
-		[ "$flags" = - ] || opts+=",$flags"
+		case $flags in
+		-|ide*)	;;
+		*)	opts+=",$flags" ;;
+		esac
 		[ "$vendor" = - ] && vendor=Msft
 		[ "$model" = - ] && model=Virtual_Disk
 		echo "$name $ctrl $lun $((mib << 20)) $serial $vendor $model $flags" >>"$wdir/storage-disks"
 		[ "$ctrl" = - ] && continue
+		# An IDE controller's kind comes first: ide=T;DISK.
+		[[ $flags == ide* ]] && ctrls[$ctrl]=$flags
 		ctrls[$ctrl]+="${ctrls[$ctrl]:+;}$opts"
 		# The harness check: the same disk as a virtio-scsi LUN.
 		qs=(-drive "if=none,id=$name,file=$img,format=raw,discard=unmap$([ "$flags" = ro ] && echo ,readonly=on)$([ "$flags" = direct ] && echo ,cache.direct=on)"
@@ -133,7 +143,8 @@ suite_prepare() {
 		E2E_DEVICES=${#ctrls[@]}
 	else
 		E2E_MKINITRAMFS+=(-k virtio_scsi)
-		E2E_QEMU+=(-device virtio-scsi-pci,id=scsi0 -device virtio-scsi-pci,id=scsi1 "${vdev[@]}")
+		E2E_QEMU+=(-device virtio-scsi-pci,id=scsi0 -device virtio-scsi-pci,id=scsi1
+			-device virtio-scsi-pci,id=scsi2 "${vdev[@]}")
 		E2E_DEVICES=0
 	fi
 	E2E_ACK=1
@@ -196,6 +207,9 @@ suite_request() {
 		# Checked once hvcore has exited and the image is final.
 		expect_trees+=("$*")
 		ctl_reply="queued" ;;
+	expect-md5)
+		expect_md5s+=("$*")
+		ctl_reply="queued" ;;
 	*)	return 1 ;;
 	esac
 	return 0
@@ -228,6 +242,19 @@ storage_check_tree() {	# NAME DIR NFILES SHA256
 	fi
 }
 
+# Bytes the guest wrote with dd, read back from the image without the guest.
+storage_check_md5() {	# NAME MIB COUNT MD5
+	local img=${disk_img[$1]:-} got
+	got=$([ -f "$img" ] && dd if="$img" bs=1M skip="$2" count="$3" status=none |
+		md5sum | cut -d' ' -f1)
+	if [ "$got" = "$4" ]; then
+		result ok "host: after poweroff, $1's image holds the guest's $3 MiB at $2 MiB (same md5)"
+	else
+		result "not ok" "host: after poweroff, $1's image holds the guest's $3 MiB at $2 MiB" \
+			"host md5 ${got:-none}, guest wrote $4"
+	fi
+}
+
 suite_checks() {
 	local t
 	[ ${#expect_trees[@]} -gt 0 ] ||
@@ -235,5 +262,11 @@ suite_checks() {
 	for t in "${expect_trees[@]}"; do
 		# shellcheck disable=SC2086
 		storage_check_tree ${t#expect-tree }
+	done
+	[ ${#expect_md5s[@]} -gt 0 ] ||
+		result "not ok" "host: the guest never asked for the IDE disk's check (expect-md5)"
+	for t in "${expect_md5s[@]}"; do
+		# shellcheck disable=SC2086
+		storage_check_md5 ${t#expect-md5 }
 	done
 }

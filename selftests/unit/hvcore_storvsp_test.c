@@ -4,284 +4,17 @@
  * and real image files, with the guest's storvsc played over the fixture's
  * fake guest RAM: handshake, sub-channels, data through GPA-direct ranges,
  * errors, malformed packets, a full host->guest ring, back-pressure on the
- * request pool, control commands, and teardown with I/O in flight.
+ * request pool, control commands, an IDE controller, and teardown with I/O
+ * in flight.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "hvcore_vmbus_fixture.h"
-#include "hvis/vstor.h"
+#include "hvcore_storvsp_fixture.h"
 #include "log.h"
-#include "vsp/vsp.h"
-
-#define IMG_SIZE	(1u << 20)
-#define PKT		HVIS_VSTOR_PACKET_SIZE
-
-static char img_a[64], img_b[64], img_c[64], log_path[64];
-
-/* --- Host-side files --- */
-
-static bool make_image(char *path, uint8_t seed)
-{
-	static uint8_t buf[IMG_SIZE];
-	uint32_t i;
-	int fd;
-
-	strcpy(path, "/tmp/hvis-storvsp-XXXXXX");
-	fd = mkstemp(path);
-	if (fd < 0)
-		return false;
-	for (i = 0; i < IMG_SIZE; i++)
-		buf[i] = (uint8_t)(i * 31 + seed + (i >> 9));
-	if (write(fd, buf, IMG_SIZE) != IMG_SIZE) {
-		close(fd);
-		return false;
-	}
-	close(fd);
-	return true;
-}
-
-static bool image_has(const char *path, uint64_t off, const void *want,
-		      uint32_t len)
-{
-	static uint8_t buf[65536];
-	int fd = open(path, O_RDONLY);
-	bool ok;
-
-	if (fd < 0 || len > sizeof(buf))
-		return false;
-	ok = pread(fd, buf, len, (off_t)off) == (ssize_t)len &&
-	     !memcmp(buf, want, len);
-	close(fd);
-	return ok;
-}
-
-static bool log_has(const char *what)
-{
-	static char buf[1 << 16];
-	FILE *fp = fopen(log_path, "r");
-	size_t n;
-
-	if (!fp)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	if (strstr(buf, what))
-		return true;
-	ktap_diag("log lacks \"%s\"", what);
-	return false;
-}
-
-/* --- The guest's storvsc --- */
-
-struct reply {
-	struct hvis_vmpacket_desc d;
-	struct hvis_vstor_packet p;
-};
-
-/* The next packet from the host, waiting for the target's I/O if need be. */
-static bool get_reply(struct gchan *g, struct reply *r)
-{
-	uint8_t buf[512];
-	unsigned int tries;
-	uint32_t len;
-	bool sig;
-
-	for (tries = 0; tries < 500; tries++) {
-		len = grecv(g, buf, sizeof(buf), &sig);
-		if (len) {
-			memcpy(&r->d, buf, sizeof(r->d));
-			if (len < r->d.offset8 * 8u + HVIS_VSTOR_NOTE_MIN_SIZE)
-				return false;
-			memset(&r->p, 0, sizeof(r->p));
-			memcpy(&r->p, buf + r->d.offset8 * 8,
-			       len - r->d.offset8 * 8u < PKT ?
-			       len - r->d.offset8 * 8u : PKT);
-			if (sig)
-				gsignal(g);
-			return true;
-		}
-		run_fds(10);
-		run_timers();
-	}
-	ktap_diag("no reply from the host");
-	return false;
-}
-
-static bool send_inband(struct gchan *g, uint64_t tid,
-			const struct hvis_vstor_packet *p, uint32_t len)
-{
-	if (gsend(g, HVIS_VMPKT_DATA_INBAND, tid, NULL, 0, p, len) != HVRING_OK)
-		return false;
-	gsignal(g);
-	return true;
-}
-
-/* A control request; the COMPLETE_IO status, or -1. */
-static int64_t ctl_req(struct gchan *g, struct hvis_vstor_packet *p,
-		       uint64_t tid)
-{
-	struct reply r;
-
-	p->flags = HVIS_VSTOR_FLAG_REQUEST_COMPLETION;
-	if (!send_inband(g, tid, p, PKT) || !get_reply(g, &r))
-		return -1;
-	if (r.d.trans_id != tid || r.p.operation != HVIS_VSTOR_OP_COMPLETE_IO)
-		return -1;
-	*p = r.p;
-	return r.p.status;
-}
-
-static int64_t simple_op(struct gchan *g, uint32_t op, uint64_t tid)
-{
-	struct hvis_vstor_packet p = { .operation = op };
-
-	return ctl_req(g, &p, tid);
-}
-
-static bool handshake(struct gchan *g)
-{
-	struct hvis_vstor_packet p = {
-		.operation = HVIS_VSTOR_OP_QUERY_PROTOCOL_VERSION,
-	};
-
-	CHECK(simple_op(g, HVIS_VSTOR_OP_BEGIN_INITIALIZATION, 1) == 0);
-	p.version.major_minor = HVIS_VSTOR_VERSION_WIN10;
-	CHECK(ctl_req(g, &p, 2) == 0);
-	CHECK(simple_op(g, HVIS_VSTOR_OP_QUERY_PROPERTIES, 3) == 0);
-	CHECK(simple_op(g, HVIS_VSTOR_OP_END_INITIALIZATION, 4) == 0);
-	return true;
-}
-
-/* Add a storvsp controller with @args, connect, open its primary channel. */
-static bool bring_up_stor(const char *args, struct gchan *g,
-			  uint32_t tx_pages, uint32_t rx_pages, bool shake)
-{
-	setup(0);
-	CHECK(vmbus_server_add_device(srv, "storvsp", args) == 1);
-	CHECK(connect_53());
-	CHECK(simple(HVIS_CHMSG_REQUESTOFFERS) == 0);
-	CHECK(expect(HVIS_CHMSG_OFFERCHANNEL));
-	CHECK(expect(HVIS_CHMSG_ALLOFFERS_DELIVERED));
-	CHECK(open_chan(g, 1, 40, tx_pages, rx_pages));
-	return !shake || handshake(g);
-}
-
-/* A guest data buffer: @npages pages, possibly in reverse physical order. */
-struct gbuf {
-	uint64_t pfn[8];
-	uint32_t npages, offset, len;
-};
-
-static void gbuf_init(struct gbuf *b, uint32_t npages, uint32_t offset,
-		      uint32_t len, bool reversed)
-{
-	uint64_t first = alloc_pages(npages);
-	uint32_t i;
-
-	b->npages = npages;
-	b->offset = offset;
-	b->len = len;
-	for (i = 0; i < npages; i++)
-		b->pfn[i] = reversed ? first + npages - 1 - i : first + i;
-}
-
-static void gbuf_copy(struct gbuf *b, void *data, bool to_guest)
-{
-	uint32_t done = 0, first = b->offset, i;
-
-	for (i = 0; done < b->len; i++) {
-		uint32_t n = HVIS_PAGE_SIZE - first;
-		uint8_t *page = (uint8_t *)pfn_ptr(b->pfn[i]) + first;
-
-		if (n > b->len - done)
-			n = b->len - done;
-		if (to_guest)
-			memcpy(page, (uint8_t *)data + done, n);
-		else
-			memcpy((uint8_t *)data + done, page, n);
-		done += n;
-		first = 0;
-	}
-}
-
-static void srb_init(struct hvis_vstor_packet *p, uint8_t lun,
-		     const uint8_t *cdb, uint8_t cdb_len, uint8_t data_in,
-		     uint32_t len)
-{
-	memset(p, 0, sizeof(*p));
-	p->operation = HVIS_VSTOR_OP_EXECUTE_SRB;
-	p->flags = HVIS_VSTOR_FLAG_REQUEST_COMPLETION;
-	p->srb.length = sizeof(p->srb);
-	p->srb.lun = lun;
-	p->srb.cdb_length = cdb_len;
-	p->srb.sense_info_length = HVIS_VSTOR_SENSE_MAX;
-	p->srb.data_in = data_in;
-	p->srb.data_transfer_length = len;
-	memcpy(p->srb.cdb, cdb, cdb_len);
-}
-
-/* Send an SRB with @b as its GPA-direct range (NULL: inband). */
-static bool send_srb(struct gchan *g, uint64_t tid,
-		     const struct hvis_vstor_packet *p, const struct gbuf *b)
-{
-	struct {
-		uint32_t reserved, range_count, len, offset;
-		uint64_t pfn[8];
-	} __attribute__((packed)) hdr;
-	uint32_t npfn;
-
-	if (!b)
-		return send_inband(g, tid, p, PKT);
-	npfn = (b->offset + b->len + HVIS_PAGE_SIZE - 1) / HVIS_PAGE_SIZE;
-	memset(&hdr, 0, sizeof(hdr));
-	hdr.range_count = 1;
-	hdr.len = b->len;
-	hdr.offset = b->offset;
-	memcpy(hdr.pfn, b->pfn, npfn * 8);
-	if (gsend(g, HVIS_VMPKT_DATA_USING_GPA_DIRECT, tid, &hdr,
-		  16 + npfn * 8, p, PKT) != HVRING_OK)
-		return false;
-	gsignal(g);
-	return true;
-}
-
-static bool srb_io(struct gchan *g, uint64_t tid, struct hvis_vstor_packet *p,
-		   const struct gbuf *b)
-{
-	struct reply r;
-
-	CHECK(send_srb(g, tid, p, b));
-	CHECK(get_reply(g, &r));
-	CHECK(r.d.trans_id == tid && r.d.type == HVIS_VMPKT_COMP);
-	CHECK(r.p.operation == HVIS_VSTOR_OP_COMPLETE_IO);
-	*p = r.p;
-	return true;
-}
-
-static void rw10(uint8_t *cdb, uint8_t op, uint32_t lba, uint16_t blocks)
-{
-	memset(cdb, 0, 10);
-	cdb[0] = op;
-	cdb[2] = (uint8_t)(lba >> 24);
-	cdb[3] = (uint8_t)(lba >> 16);
-	cdb[4] = (uint8_t)(lba >> 8);
-	cdb[5] = (uint8_t)lba;
-	cdb[7] = (uint8_t)(blocks >> 8);
-	cdb[8] = (uint8_t)blocks;
-}
-
-static bool chan_rescinded(uint32_t relid)
-{
-	struct hvis_chmsg_relid *r = expect(HVIS_CHMSG_RESCIND_CHANNELOFFER);
-
-	return r && r->child_relid == relid;
-}
 
 /* --- Cases --- */
 
@@ -666,22 +399,6 @@ static bool test_request_pool(void)
 	return true;
 }
 
-static int ctl(const char *line, char **text)
-{
-	char buf[256], *argv[8], *save = NULL, *w;
-	size_t len = 0;
-	int argc = 0, r;
-	FILE *out = open_memstream(text, &len);
-
-	snprintf(buf, sizeof(buf), "%s", line);
-	for (w = strtok_r(buf, " ", &save); w && argc < 8;
-	     w = strtok_r(NULL, " ", &save))
-		argv[argc++] = w;
-	r = vmbus_server_dev_ctl(srv, "storvsp", 1, argc, argv, out);
-	fclose(out);
-	return r;
-}
-
 static bool test_ctl(void)
 {
 	char args[160], line[200], *text = NULL;
@@ -745,8 +462,98 @@ static bool test_bad_args(void)
 	CHECK(vmbus_server_add_device(srv, "storvsp", args) == -EINVAL);
 	CHECK(vmbus_server_add_device(srv, "storvsp", "lun=1") == -EINVAL);
 	CHECK(log_has("/nonexistent/hvis.img"));
+	/* IDE: one disk, at LUN 0, target 0..1. */
+	snprintf(args, sizeof(args), "ide;file=%s;file=%s", img_a, img_b);
+	CHECK(vmbus_server_add_device(srv, "storvsp", args) == -EINVAL);
+	CHECK(log_has("an IDE controller's disk is LUN 0, not 1"));
+	CHECK(vmbus_server_add_device(srv, "storvsp", "ide") == -EINVAL);
+	CHECK(log_has("an IDE controller holds exactly one disk, not 0"));
+	snprintf(args, sizeof(args), "ide;file=%s,lun=3", img_a);
+	CHECK(vmbus_server_add_device(srv, "storvsp", args) == -EINVAL);
+	CHECK(log_has("disk is LUN 0, not 3"));
+	snprintf(args, sizeof(args), "ide=2;file=%s", img_a);
+	CHECK(vmbus_server_add_device(srv, "storvsp", args) == -EINVAL);
+	CHECK(log_has("the IDE target must be 0..1"));
 	/* No disks at all is a valid (empty) controller. */
 	CHECK(vmbus_server_add_device(srv, "storvsp", "") == 1);
+	teardown();
+	return true;
+}
+
+/*
+ * An IDE controller: the IDE class, target 1 in instance bytes 4-5 (what
+ * the in-tree guest reads), no sub-channels, I/O on target 1 only, and
+ * its one disk fixed.
+ */
+static bool test_ide(void)
+{
+	static const struct hvis_guid ide = HVIS_VSTOR_IDE_CLASS_GUID;
+	static const uint8_t inst[6] = { 0, 0, 0, 0, 1, 0 };
+	static uint8_t data[4096], back[4096];
+	struct hvis_vstor_packet p = {
+		.operation = HVIS_VSTOR_OP_QUERY_PROTOCOL_VERSION,
+		.version.major_minor = HVIS_VSTOR_VERSION_WIN10,
+	};
+	struct hvis_chmsg_offer *o;
+	char args[160], *text = NULL;
+	uint8_t cdb[10], tur[6] = { 0 };
+	struct gchan g;
+	struct gbuf b;
+	uint32_t i;
+
+	setup(0);
+	snprintf(args, sizeof(args), "ide=1;file=%s,serial=ide-disk", img_c);
+	CHECK(vmbus_server_add_device(srv, "storvsp", args) == 1);
+	CHECK(connect_53() && simple(HVIS_CHMSG_REQUESTOFFERS) == 0);
+	o = expect(HVIS_CHMSG_OFFERCHANNEL);
+	CHECK(o && !memcmp(&o->offer.if_type, &ide, sizeof(ide)));
+	CHECK(!memcmp(o->offer.if_instance.b, inst, sizeof(inst)));
+	CHECK(expect(HVIS_CHMSG_ALLOFFERS_DELIVERED));
+	CHECK(open_chan(&g, 1, 40, 8, 8));
+	CHECK(simple_op(&g, HVIS_VSTOR_OP_BEGIN_INITIALIZATION, 1) == 0);
+	CHECK(ctl_req(&g, &p, 2) == 0);
+	memset(&p, 0, sizeof(p));
+	p.operation = HVIS_VSTOR_OP_QUERY_PROPERTIES;
+	CHECK(ctl_req(&g, &p, 3) == 0);
+	CHECK(!p.properties.max_channel_cnt && !p.properties.flags);
+	CHECK(simple_op(&g, HVIS_VSTOR_OP_END_INITIALIZATION, 4) == 0);
+	memset(&p, 0, sizeof(p));
+	p.operation = HVIS_VSTOR_OP_CREATE_SUB_CHANNELS;
+	p.sub_channel_count = 1;
+	CHECK(ctl_req(&g, &p, 5) == HVIS_VSTOR_STATUS_INVALID_PARAMETER);
+	/* WRITE(10) then READ(10) of 8 blocks at LBA 16 of target 1, LUN 0. */
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 5);
+	gbuf_init(&b, 2, 256, sizeof(data), false);
+	gbuf_copy(&b, data, true);
+	rw10(cdb, 0x2a, 16, 8);
+	srb_init(&p, 0, cdb, 10, HVIS_SRB_DATA_OUT, sizeof(data));
+	p.srb.target_id = 1;
+	CHECK(srb_io(&g, 6, &p, &b));
+	CHECK(p.srb.srb_status == HVIS_SRB_STATUS_SUCCESS &&
+	      p.srb.data_transfer_length == sizeof(data));
+	CHECK(image_has(img_c, 16 * 512, data, sizeof(data)));
+	gbuf_init(&b, 2, 0, sizeof(back), true);
+	rw10(cdb, 0x28, 16, 8);
+	srb_init(&p, 0, cdb, 10, HVIS_SRB_DATA_IN, sizeof(back));
+	p.srb.target_id = 1;
+	CHECK(srb_io(&g, 7, &p, &b));
+	CHECK(p.srb.srb_status == HVIS_SRB_STATUS_SUCCESS);
+	gbuf_copy(&b, back, false);
+	CHECK(!memcmp(back, data, sizeof(data)));
+	/* Target 0 (the guest's scan) finds nothing. */
+	srb_init(&p, 0, tur, 6, HVIS_SRB_DATA_UNKNOWN, 0);
+	CHECK(srb_io(&g, 8, &p, NULL));
+	CHECK(p.srb.srb_status == HVIS_SRB_STATUS_INVALID_LUN);
+	snprintf(args, sizeof(args), "lun-add file=%s,lun=1", img_b);
+	CHECK(ctl(args, &text) < 0 && strstr(text, "disk is fixed"));
+	free(text);
+	CHECK(ctl("lun-remove 0", &text) < 0 && strstr(text, "disk is fixed"));
+	free(text);
+	CHECK(ctl("list", &text) == 0 && strstr(text, "ide-disk"));
+	CHECK(strstr(text, " ide target 1\n"));
+	free(text);
+	CHECK(no_more_msgs());
 	teardown();
 	return true;
 }
@@ -801,6 +608,7 @@ int main(void)
 		{ "request pool exhausted: channel waits, then resumes", test_request_pool },
 		{ "ctl lun-add/resize/lun-remove send ENUMERATE_BUS; usage errors", test_ctl },
 		{ "bad --device arguments fail the offer", test_bad_args },
+		{ "IDE controller: class, instance target, no sub-channels, I/O", test_ide },
 		{ "teardown with requests in flight", test_teardown_inflight },
 	};
 	int r;
