@@ -12,6 +12,8 @@
 #   -f SRC:DEST  copy a host file into the image at DEST (repeatable)
 #   -k NAME      add Debian's module NAME (and what it depends on) from
 #                /lib/modules/RELEASE, decompressed if it is .ko.xz/.ko.zst
+#   -K NAME      as -k, and modprobe NAME at boot after the MODULE.ko (no udev
+#                loads upper drivers such as sd_mod or evdev in this guest)
 #   -n           load none of the MODULE.ko at boot (the guest script does it)
 #   -H TAG       mount the virtio-9p share TAG (the host's root, exported
 #                read-only by QEMU) at /host with the guest's /dev, /proc,
@@ -37,18 +39,19 @@ set -euo pipefail
 die() { echo "mkinitramfs.sh: $*" >&2; exit 1; }
 
 rel="" out="" script="" autoload=1 hosttag=""
-files=() kmods=() mods=() shares=()
-while getopts "r:o:s:f:k:nH:9:h" opt; do
+files=() kmods=() boot_kmods=() mods=() shares=()
+while getopts "r:o:s:f:k:K:nH:9:h" opt; do
 	case $opt in
 	r) rel=$OPTARG ;;
 	o) out=$OPTARG ;;
 	s) script=$OPTARG ;;
 	f) files+=("$OPTARG") ;;
 	k) kmods+=("$OPTARG") ;;
+	K) kmods+=("$OPTARG"); boot_kmods+=("$OPTARG") ;;
 	n) autoload=0 ;;
 	H) hosttag=$OPTARG ;;
 	9) shares+=("$OPTARG") ;;
-	h) sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	h) sed -n '3,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "bad option (try -h)" ;;
 	esac
 done
@@ -136,6 +139,7 @@ for m in "${mods[@]}"; do
 	[ "$autoload" = 1 ] &&
 		echo "/lib/modules/$rel/extra/$(basename "$m")" >>"$stage/etc/hvis-modules"
 done
+for k in "${boot_kmods[@]}"; do echo "$k" >>"$stage/etc/hvis-modules"; done
 for f in "${files[@]}"; do
 	src=${f%%:*} dst=${f#*:}
 	[ -f "$src" ] || die "-f: '$src' not found"

@@ -44,7 +44,7 @@ for m in hv_storvsc hid_hyperv hyperv_keyboard hv_balloon; do
 	fi
 done
 "$top/scripts/mkinitramfs.sh" -r "$rel" -o "$out/run-initramfs.cpio.gz" \
-	-k sd_mod -k sg -k ext4 -k hid -k evdev "${extra[@]}" "${mods[@]}"
+	-K sd_mod -k sg -k ext4 -k hid -K evdev "${extra[@]}" "${mods[@]}"
 
 disk=${HVIS_RUN_DISK:-$out/run-disk.img}
 [ -e "$disk" ] || truncate -s 1G "$disk"
