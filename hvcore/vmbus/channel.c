@@ -102,6 +102,12 @@ struct vmbus_chan *vmbus_dev_chan(const struct vmbus_dev *dev,
 	return dev->chans[sub_index];
 }
 
+uint32_t vmbus_pkt_desc(const void *pkt, struct hvis_vmpacket_desc *d)
+{
+	memcpy(d, pkt, sizeof(*d));
+	return (uint32_t)d->offset8 * 8;
+}
+
 bool vmbus_chan_is_open(const struct vmbus_chan *ch)
 {
 	return ch->state == CHAN_OPEN;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hvis/ring.h"
 #include "ring/ring_ops.h"
 
 struct guest_mem;
@@ -50,6 +51,13 @@ uint32_t vmbus_dev_relid(const struct vmbus_dev *dev);
 /* Channel @sub_index of @dev (0 = primary) if it exists, else NULL. */
 struct vmbus_chan *vmbus_dev_chan(const struct vmbus_dev *dev,
 				  uint16_t sub_index);
+/*
+ * Copy the descriptor of @pkt, a packet as vsp_ops.packet() receives it,
+ * into @d and return where its payload starts (offset8 * 8).  The ring code
+ * has checked that offset: 16 <= it <= the packet's length.
+ */
+uint32_t vmbus_pkt_desc(const void *pkt, struct hvis_vmpacket_desc *d);
+
 /* True while the guest has @ch open. */
 bool vmbus_chan_is_open(const struct vmbus_chan *ch);
 /*

@@ -164,8 +164,7 @@ static int dm_packet(struct vmbus_chan *ch, const void *data, uint32_t len)
 	uint32_t off, n;
 	int type;
 
-	memcpy(&d, pkt, sizeof(d));
-	off = (uint32_t)d.offset8 * 8;	/* ring code: 16 <= off <= len */
+	off = vmbus_pkt_desc(pkt, &d);
 	if (d.type != HVIS_VMPKT_DATA_INBAND) {
 		log_guest("dynmem: relid %u: packet type %u not part of the protocol",
 			  vmbus_chan_relid(ch), d.type);

@@ -141,8 +141,7 @@ static int echo_packet(struct vmbus_chan *ch, const void *data, uint32_t len)
 	struct hvis_vmpacket_desc d;
 	uint32_t off;
 
-	memcpy(&d, pkt, sizeof(d));
-	off = (uint32_t)d.offset8 * 8;	/* ring code: 16 <= off <= len */
+	off = vmbus_pkt_desc(pkt, &d);
 	switch (d.type) {
 	case HVIS_VMPKT_DATA_INBAND:
 		return echo_inband(ch, pkt, off, len, d.trans_id);

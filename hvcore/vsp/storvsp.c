@@ -319,8 +319,7 @@ static int stor_packet(struct vmbus_chan *ch, const void *data, uint32_t len)
 	uint32_t off, plen;
 	int op, r;
 
-	memcpy(&d, pkt, sizeof(d));
-	off = (uint32_t)d.offset8 * 8;	/* ring code: 16 <= off <= len */
+	off = vmbus_pkt_desc(pkt, &d);
 	if (d.type == HVIS_VMPKT_DATA_USING_GPA_DIRECT) {
 		r = stor_parse_range(sc, pkt, off, &rg);
 		if (r)

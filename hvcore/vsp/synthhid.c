@@ -213,8 +213,7 @@ static int synthhid_packet(struct vmbus_chan *ch, const void *data,
 	uint32_t off, msg_len;
 	int type;
 
-	memcpy(&d, pkt, sizeof(d));
-	off = (uint32_t)d.offset8 * 8;	/* ring code: 16 <= off <= len */
+	off = vmbus_pkt_desc(pkt, &d);
 	if (d.type != HVIS_VMPKT_DATA_INBAND)
 		return synthhid_violation(ch, "packet type is not inband data");
 	if (len - off > HVIS_SYNTHHID_MAX_MSG_SIZE)

@@ -203,8 +203,7 @@ static int synthkbd_packet(struct vmbus_chan *ch, const void *data,
 	uint32_t off;
 	int type;
 
-	memcpy(&d, pkt, sizeof(d));
-	off = (uint32_t)d.offset8 * 8;	/* ring code: 16 <= off <= len */
+	off = vmbus_pkt_desc(pkt, &d);
 	if (d.type == HVIS_VMPKT_COMP)
 		return 0;	/* nothing the host sends asks for one */
 	if (d.type != HVIS_VMPKT_DATA_INBAND)
