@@ -23,6 +23,9 @@ PKGS=(
 	# (mkinitramfs.sh -H), the oracle storvsc from Debian's sources
 	fio e2fsprogs util-linux sg3-utils
 	linux-source-6.1 linux-source-6.12
+	# integration components: hvis's KVP daemon (libnl-route), and
+	# Debian's hyperv-daemons as the independent daemon in the KVP tests
+	libnl-3-dev libnl-route-3-dev hyperv-daemons
 )
 
 die() { echo "deps.sh: $*" >&2; exit 1; }
