@@ -16,6 +16,7 @@
 struct hv_util_dev;
 
 /* hv_util_svc.request() results */
+#define HV_UTIL_DROP	(-1)	/* bad request, logged: answer nothing */
 #define HV_UTIL_REPLY	0	/* answer now with the buffer as it stands */
 #define HV_UTIL_DEFER	1	/* the service calls hv_util_reply() later */
 
@@ -24,7 +25,8 @@ struct hv_util_dev;
  * into @udev->recv_buf, checks it with hvis_ic_check() against @msg_type,
  * answers NEGOTIATE itself (framework 3.0/1.0, then @versions), and hands
  * every other request to request() with the negotiated version in
- * @udev->srv_version.
+ * @udev->srv_version.  The channel's max_pkt_size is HVIS_IC_MAX_PKT_SIZE,
+ * so a 7.4 KiB KVP message arrives whole.
  */
 struct hv_util_svc {
 	const char *name;
@@ -42,8 +44,11 @@ struct hv_util_svc {
 	 * bytes of body.  Rewrite the body in place, set the IC header's
 	 * status (HVIS_HV_S_OK, HVIS_HV_E_FAIL, ...), and return
 	 * HV_UTIL_REPLY; or return HV_UTIL_DEFER, after which the framework
-	 * reads no new packet until the service calls hv_util_reply().
-	 * Runs in the channel callback (softirq): never sleeps.
+	 * reads no new packet until the service calls hv_util_reply(); or
+	 * HV_UTIL_DROP for a request it logged as bad and will not answer.
+	 * The framework marks the request deferred before the call, so the
+	 * service may call hv_util_reply() from another CPU before request()
+	 * has returned.  Runs in the channel callback (softirq): never sleeps.
 	 */
 	int (*request)(struct hv_util_dev *udev, u8 *buf, u32 len);
 	/* Optional hibernation hooks, as the in-tree pre_suspend/pre_resume. */
@@ -79,7 +84,8 @@ struct hv_util_dev {
 /*
  * Answer the request a service deferred: @status into its IC header,
  * the response flags, then @len bytes of @udev->recv_buf back to the host.
- * Safe from any context; returns 0 or -errno from the send.
+ * Safe from any context; returns 0 or -errno from the send, -ENODEV once
+ * remove has begun (so a service's deinit flushes its own work first).
  */
 int hv_util_reply(struct hv_util_dev *udev, u32 len, u32 status);
 
