@@ -26,13 +26,46 @@
 
 struct ctl;
 
+/*
+ * One client.  While @pending holds a deferred reply the connection reads
+ * no further line (a client sends one command and waits for its answer).
+ */
 struct ctl_conn {
 	struct ctl *ctl;
 	int fd;
 	size_t len;
 	char buf[CTL_LINE_MAX];
+	struct vsp_ctl_req *pending;
+	bool eof;		/* the client sent all it will (shutdown(SHUT_WR)) */
+	int resume;		/* timer running the lines that waited, or 0 */
 	struct ctl_conn *next;
 };
+
+/*
+ * A reply a VSP finishes later.  @conn is cleared when the client goes
+ * first; the VSP still owns the request until it calls finish.
+ */
+struct vsp_ctl_req {
+	struct ctl_conn *conn;
+	FILE *out;
+	char *body;
+	size_t len;
+};
+
+/* The connection whose line ctl_execute() runs now (the event loop is single-threaded). */
+static struct ctl_conn *ctl_running;
+
+static void ctl_conn_lines(struct ctl_conn *conn);
+static void ctl_conn_close(struct ctl_conn *conn);
+
+static uint64_t ctl_conn_resume(void *opaque)
+{
+	struct ctl_conn *conn = opaque;
+
+	conn->resume = 0;
+	ctl_conn_lines(conn);
+	return 0;
+}
 
 struct ctl {
 	struct evloop *loop;
@@ -73,6 +106,20 @@ static const struct {
 	  "ask the guest to shrink or grow back to <MiB> of memory" },
 	{ "memory", "dynmem", "memory",
 	  "guest-reported memory pressure and host-side resident figures" },
+	{ "shutdown", "shutdown", "shutdown [force]",
+	  "ask the guest for an orderly power-off; ok once it accepted" },
+	{ "reboot", "shutdown", "reboot [force]",
+	  "ask the guest for an orderly reboot; ok once it accepted" },
+	{ "hibernate", "shutdown", "hibernate",
+	  "ask the guest to hibernate (refused unless it can)" },
+	{ "time", "timesync", "time [sync|sample]",
+	  "host time and timesync state; send a SYNC or SAMPLE now" },
+	{ "heartbeat", "heartbeat", "heartbeat",
+	  "whether the guest answers its heartbeats" },
+	{ "kvp", "kvp", "kvp list|get|set|delete|ip|ip-set ...",
+	  "the guest's KVP pools and network facts (kvp help)" },
+	{ "vss", "vss", "vss freeze|thaw|hot-backup",
+	  "freeze or thaw the guest's file systems" },
 };
 
 #define CTL_NR_SHORTCUTS (sizeof(ctl_shortcuts) / sizeof(ctl_shortcuts[0]))
@@ -218,7 +265,7 @@ static int ctl_shortcut(struct ctl *c, int argc, char **argv, FILE *out)
 				ctl_shortcuts[i].vsp);
 		else if (!r)
 			fprintf(out, "ok\n");
-		return 1;
+		return 1;	/* VSP_CTL_PENDING: the VSP answers later */
 	}
 	return 0;
 }
@@ -250,6 +297,7 @@ static void ctl_vsp_command(struct ctl *c, int argc, char **argv, FILE *out)
 		fprintf(out, "error: %s takes no commands\n", argv[0]);
 	else if (!r)
 		fprintf(out, "ok\n");
+	/* VSP_CTL_PENDING: the VSP answers later. */
 }
 
 /* Run one request line; the reply always ends with "ok" or "error: ...". */
@@ -300,42 +348,101 @@ static void ctl_conn_close(struct ctl_conn *conn)
 	struct ctl *c = conn->ctl;
 	struct ctl_conn **pp;
 
+	if (conn->pending)
+		conn->pending->conn = NULL;	/* its VSP finishes it into the void */
+	if (conn->resume)
+		evloop_del_timer(c->loop, conn->resume);
+
 	for (pp = &c->conns; *pp; pp = &(*pp)->next) {
 		if (*pp == conn) {
 			*pp = conn->next;
 			break;
 		}
 	}
-	evloop_del_fd(c->loop, conn->fd);
+	if (!conn->eof)
+		evloop_del_fd(c->loop, conn->fd);
 	close(conn->fd);
 	free(conn);
 }
 
-static void ctl_reply(struct ctl_conn *conn, char *line)
+/* Bounded by SO_SNDTIMEO: a client that does not read cannot stall the loop. */
+static void ctl_send_all(struct ctl_conn *conn, const char *buf, size_t len)
 {
-	char *reply = NULL;
-	size_t len = 0, off = 0;
-	FILE *out = open_memstream(&reply, &len);
+	size_t off = 0;
 
-	if (!out)
-		return;
-	ctl_execute(conn->ctl, line, out);
-	fclose(out);
-	/* Bounded by SO_SNDTIMEO: a client that does not read cannot stall the loop. */
 	while (off < len) {
-		ssize_t n = send(conn->fd, reply + off, len - off, MSG_NOSIGNAL);
+		ssize_t n = send(conn->fd, buf + off, len - off, MSG_NOSIGNAL);
 
 		if (n <= 0)
 			break;
 		off += (size_t)n;
 	}
+}
+
+static void ctl_reply(struct ctl_conn *conn, char *line)
+{
+	char *reply = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&reply, &len);
+
+	if (!out)
+		return;
+	ctl_running = conn;
+	ctl_execute(conn->ctl, line, out);
+	ctl_running = NULL;
+	fclose(out);
+	ctl_send_all(conn, reply, len);
 	free(reply);
+}
+
+struct vsp_ctl_req *vsp_ctl_defer(void)
+{
+	struct vsp_ctl_req *req;
+
+	if (!ctl_running || ctl_running->pending)
+		return NULL;
+	req = calloc(1, sizeof(*req));
+	if (!req)
+		return NULL;
+	req->out = open_memstream(&req->body, &req->len);
+	if (!req->out) {
+		free(req);
+		return NULL;
+	}
+	req->conn = ctl_running;
+	ctl_running->pending = req;
+	return req;
+}
+
+FILE *vsp_ctl_req_out(struct vsp_ctl_req *req)
+{
+	return req->out;
+}
+
+void vsp_ctl_req_finish(struct vsp_ctl_req *req, int err)
+{
+	struct ctl_conn *conn = req->conn;
+
+	if (!err)
+		fputs("ok\n", req->out);
+	fclose(req->out);
+	if (conn) {
+		conn->pending = NULL;
+		ctl_send_all(conn, req->body, req->len);
+		if (conn->eof && conn != ctl_running)
+			ctl_conn_close(conn);	/* nothing more can come */
+		else if (!conn->resume && strchr(conn->buf, '\n'))
+			/* Lines that waited run from the loop, not from inside a VSP. */
+			conn->resume = evloop_add_timer(conn->ctl->loop, 1,
+							ctl_conn_resume, conn);
+	}
+	free(req->body);
+	free(req);
 }
 
 static void ctl_conn_cb(void *opaque, uint32_t events)
 {
 	struct ctl_conn *conn = opaque;
-	char *nl;
 	ssize_t n;
 
 	(void)events;
@@ -343,13 +450,27 @@ static void ctl_conn_cb(void *opaque, uint32_t events)
 		 MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
+	if (n == 0 && conn->pending) {
+		/* Half-closed while its answer is on its way: keep the socket. */
+		conn->eof = true;
+		evloop_del_fd(conn->ctl->loop, conn->fd);
+		return;
+	}
 	if (n <= 0) {
 		ctl_conn_close(conn);
 		return;
 	}
 	conn->len += (size_t)n;
 	conn->buf[conn->len] = '\0';
-	while ((nl = strchr(conn->buf, '\n'))) {
+	ctl_conn_lines(conn);
+}
+
+/* Run the complete lines in @conn's buffer, stopping at a deferred reply. */
+static void ctl_conn_lines(struct ctl_conn *conn)
+{
+	char *nl;
+
+	while (!conn->pending && (nl = strchr(conn->buf, '\n'))) {
 		*nl = '\0';
 		ctl_reply(conn, conn->buf);
 		conn->len -= (size_t)(nl + 1 - conn->buf);
@@ -544,6 +665,11 @@ static void ctl_client_usage(FILE *fp)
 		"\nCommands:\n");
 	for (i = 0; i < CTL_NR_CMDS; i++)
 		fprintf(fp, "  %-24s %s\n", ctl_cmds[i].usage, ctl_cmds[i].help);
+	for (i = 0; i < CTL_NR_SHORTCUTS; i++)
+		fprintf(fp, "  %-24s %s\n", ctl_shortcuts[i].usage,
+			ctl_shortcuts[i].help);
+	fprintf(fp, "  %-24s %s\n", "<vsp> <relid> help",
+		"commands of one device, e.g. storvsp 3 help");
 }
 
 int ctl_client_main(int argc, char **argv)
@@ -598,6 +724,9 @@ int ctl_client_main(int argc, char **argv)
 		return 2;
 	}
 	shutdown(fd, SHUT_WR);
+	/* Deferred answers (the guest's) come within seconds; never hang for good. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){ .tv_sec = 60 },
+		   sizeof(struct timeval));
 	/* The server replies to the one line, then sees EOF and closes. */
 	while ((r = read(fd, reply + got, sizeof(reply) - 1 - got)) > 0) {
 		fwrite(reply + got, 1, (size_t)r, stdout);

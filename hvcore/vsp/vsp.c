@@ -11,6 +11,11 @@ static const struct vsp_ops *const vsp_table[] = {
 	&dynmem_vsp_ops,
 	&synthkbd_vsp_ops,
 	&storvsp_vsp_ops,
+	&ic_shutdown_vsp_ops,
+	&ic_timesync_vsp_ops,
+	&ic_heartbeat_vsp_ops,
+	&ic_kvp_vsp_ops,
+	&ic_vss_vsp_ops,
 };
 
 const struct vsp_ops *vsp_lookup(const char *name)

@@ -31,6 +31,30 @@ struct vmbus_chan;
  */
 #define VSP_PKT_WAIT		2
 
+/*
+ * ctl() result besides 0 and -errno: the VSP took the request over with
+ * vsp_ctl_defer() and answers it later with vsp_ctl_req_finish().
+ */
+#define VSP_CTL_PENDING		1
+
+/* One control request whose reply comes later (owned by ctl.c). */
+struct vsp_ctl_req;
+
+/*
+ * Only from inside ctl(): take over the request being run; ctl() then
+ * returns VSP_CTL_PENDING.  NULL (out of memory): answer it now instead.
+ */
+struct vsp_ctl_req *vsp_ctl_defer(void);
+/* Where the deferred reply's body goes. */
+FILE *vsp_ctl_req_out(struct vsp_ctl_req *req);
+/*
+ * Send the body and "ok" (@err 0), or the body alone (@err < 0; the VSP
+ * wrote an "error: ..." line to it), and free @req.  The client may have
+ * gone meanwhile: the reply is then dropped.  Every deferred request must
+ * be finished exactly once, at the latest when the device is released.
+ */
+void vsp_ctl_req_finish(struct vsp_ctl_req *req, int err);
+
 struct vsp_ops {
 	const char *name;
 	struct hvis_guid class_id;
@@ -61,7 +85,8 @@ struct vsp_ops {
 	 * Optional.  'hvcore ctl <vsp name> <relid> @argv...': a command for
 	 * this device (@argv[0] is the command word).  Write any reply body
 	 * to @out and return 0 (the control socket adds "ok"), or write one
-	 * line "error: <reason>" and return -errno.
+	 * line "error: <reason>" and return -errno, or defer the reply
+	 * (vsp_ctl_defer()) and return VSP_CTL_PENDING.
 	 */
 	int (*ctl)(struct vmbus_dev *dev, int argc, char **argv, FILE *out);
 	/* @ch was closed by the guest, by an unload, or by a rescind. */
@@ -92,5 +117,10 @@ extern const struct vsp_ops synthhid_vsp_ops;
 extern const struct vsp_ops dynmem_vsp_ops;
 extern const struct vsp_ops synthkbd_vsp_ops;
 extern const struct vsp_ops storvsp_vsp_ops;
+extern const struct vsp_ops ic_shutdown_vsp_ops;
+extern const struct vsp_ops ic_timesync_vsp_ops;
+extern const struct vsp_ops ic_heartbeat_vsp_ops;
+extern const struct vsp_ops ic_kvp_vsp_ops;
+extern const struct vsp_ops ic_vss_vsp_ops;
 
 #endif
