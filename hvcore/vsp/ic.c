@@ -285,6 +285,11 @@ static void ic_send_negotiate(struct ic_dev *ic)
 		neg->icversion_data[i].major = (uint16_t)HVIS_IC_VERSION_MAJOR(v);
 		neg->icversion_data[i].minor = (uint16_t)HVIS_IC_VERSION_MINOR(v);
 	}
+	/*
+	 * Linux's KVP and VSS answer the negotiation only once their daemon
+	 * has registered, or after 55 s without one.
+	 */
+	req->timeout_ms = IC_NEGOTIATE_TIMEOUT_MS;
 	/* The negotiation goes first, before anything queued meanwhile. */
 	req->next = ic->queue;
 	ic->queue = req;
@@ -361,6 +366,13 @@ int ic_packet(struct vmbus_chan *ch, const void *pkt, uint32_t len)
 	if (d.trans_id & IC_INJECT_ID) {
 		log_guest("%s: relid %u: the guest answered an injected packet",
 			  ic->svc->name, vmbus_dev_relid(ic->dev));
+		return 0;
+	}
+	if (d.trans_id && d.trans_id < ic->next_id + !ic->sent) {
+		/* A request that timed out (KVP defers until its daemon runs). */
+		log_guest("%s: relid %u: late answer to transaction %llu dropped",
+			  ic->svc->name, vmbus_dev_relid(ic->dev),
+			  (unsigned long long)d.trans_id);
 		return 0;
 	}
 	if (!ic->queue || !ic->sent || d.trans_id != ic->next_id)

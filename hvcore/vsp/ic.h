@@ -84,8 +84,9 @@ struct ic_dev {
  */
 int ic_inject(struct ic_dev *ic, const void *buf, uint32_t len, FILE *out);
 
-/* Per-request answer deadline. */
-#define IC_TIMEOUT_MS	10000
+/* Per-request answer deadlines. */
+#define IC_TIMEOUT_MS			10000
+#define IC_NEGOTIATE_TIMEOUT_MS		60000
 
 /* vsp_ops glue every IC service shares (its offer() calls ic_offer()). */
 int ic_offer(struct vmbus_dev *dev, const char *args,

@@ -17,6 +17,7 @@
 
 /* Enumeration stops here even if the guest never says "no more". */
 #define KVP_LIST_MAX		4096
+#define KVP_TIMEOUT_MS		35000
 /* A test packet the guest should refuse gets a short leash. */
 #define KVP_INJECT_TIMEOUT_MS	3000
 
@@ -148,6 +149,7 @@ static void kvp_list_done(struct ic_dev *ic, struct ic_req *req,
 	next->kvp_hdr.pool = kvp_msg(req)->kvp_hdr.pool;
 	next->body.kvp_enum_data.index = req->opaque + 1;
 	nreq->opaque = req->opaque + 1;
+	nreq->timeout_ms = KVP_TIMEOUT_MS;
 	nreq->ctl = req->ctl;
 	req->ctl = NULL;
 	ic_submit(ic, nreq);
@@ -489,6 +491,9 @@ static int ic_kvp_ctl(struct ic_dev *ic, int argc, char **argv, FILE *out)
 		req = kvp_build(ic, argc, argv, out);
 	if (!req)
 		return -EINVAL;
+	/* Linux's KVP gives its daemon 30 s before it answers a failure. */
+	if (!req->timeout_ms)
+		req->timeout_ms = KVP_TIMEOUT_MS;
 	req->ctl = vsp_ctl_defer();
 	if (!req->ctl) {
 		ic_req_free(req);
