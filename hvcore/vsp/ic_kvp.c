@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "ic.h"
-#include "ic_kvp.h"
+#include "hvis/kvp_utf.h"
 #include "log.h"
 #include "vmbus/channel.h"
 
@@ -50,7 +50,8 @@ static struct hvis_kvp_msg *kvp_msg(struct ic_req *req)
 /* A UTF-8 string into a UTF-16 field of @bytes; its size in bytes, or -errno. */
 static int kvp_put(const char *s, void *field, size_t bytes)
 {
-	int units = kvp_utf8_to_utf16(s, field, bytes / 2);
+	int units = hvis_utf8_to_utf16(s, (uint32_t)strlen(s), field,
+				       (uint32_t)(bytes / 2));
 
 	return units < 0 ? units : units * 2;
 }
@@ -58,7 +59,8 @@ static int kvp_put(const char *s, void *field, size_t bytes)
 /* A UTF-16 field of @bytes (up to its first 0 unit) as UTF-8 in @out. */
 static void kvp_get(const void *field, size_t bytes, char *out, size_t len)
 {
-	if (kvp_utf16_to_utf8(field, bytes / 2, out, len) < 0)
+	if (hvis_utf16_to_utf8(field, (uint32_t)(bytes / 2), out,
+			       (uint32_t)len) < 0)
 		snprintf(out, len, "<invalid UTF-16>");
 }
 

@@ -16,7 +16,7 @@
 #include "hvcore_vmbus_fixture.h"
 #include "hvis/ic.h"
 #include "log.h"
-#include "vsp/ic_kvp.h"
+#include "hvis/kvp_utf.h"
 #include "vsp/vsp.h"
 
 #define IC_RELID	1
@@ -302,10 +302,10 @@ static bool kvp_answer_value(struct gchan *g, struct gpkt *p,
 
 	if (m->kvp_hdr.operation == HVIS_KVP_OP_GET)
 		v = &m->body.kvp_get;
-	n = kvp_utf8_to_utf16(key, v->key, sizeof(v->key) / 2);
+	n = hvis_utf8_to_utf16(key, 512, v->key, sizeof(v->key) / 2);
 	CHECK(n > 0);
 	v->key_size = (uint32_t)n * 2;
-	n = kvp_utf8_to_utf16(value, v->value, sizeof(v->value) / 2);
+	n = hvis_utf8_to_utf16(value, 2048, v->value, sizeof(v->value) / 2);
 	CHECK(n > 0);
 	v->value_size = (uint32_t)n * 2;
 	v->value_type = HVIS_KVP_REG_SZ;
@@ -328,7 +328,7 @@ static bool test_kvp(void)
 	CHECK(m->kvp_hdr.operation == HVIS_KVP_OP_GET &&
 	      m->kvp_hdr.pool == HVIS_KVP_POOL_EXTERNAL);
 	CHECK(m->body.kvp_get.key_size == 2 * sizeof("some-key"));
-	CHECK(kvp_utf16_to_utf8(m->body.kvp_get.key, 256, key, sizeof(key)) == 8);
+	CHECK(hvis_utf16_to_utf8(m->body.kvp_get.key, 256, key, sizeof(key)) == 8);
 	CHECK(!strcmp(key, "some-key"));
 	CHECK(kvp_answer_value(&g, &p, "some-key", "v\xc3\xa4lue \xe2\x82\xac"));
 	CHECK(!strcmp(fake_ctl_reply, "v\xc3\xa4lue \xe2\x82\xac\nok\n"));
@@ -365,17 +365,19 @@ static bool test_kvp_conv(void)
 	char back[64];
 	uint8_t lone[4] = { 0x00, 0xd8, 'x', 0 };
 
-	CHECK(kvp_utf8_to_utf16(text, u16, 32) == 6);
+	CHECK(hvis_utf8_to_utf16(text, sizeof(text), u16, 32) == 6);
 	CHECK(u16[6] == 0x3d && u16[7] == 0xd8 && u16[8] == 0x00 && u16[9] == 0xde);
-	CHECK(kvp_utf16_to_utf8(u16, 32, back, sizeof(back)) == (int)strlen(text));
+	CHECK(hvis_utf16_to_utf8(u16, 32, back, sizeof(back)) == (int)strlen(text));
 	CHECK(!strcmp(back, text));
+	/* The length bounds the input even without a NUL. */
+	CHECK(hvis_utf8_to_utf16("abc", 2, u16, 32) == 3);
 	/* An unpaired surrogate, overlong and truncated UTF-8, no room. */
-	CHECK(kvp_utf16_to_utf8(lone, 2, back, sizeof(back)) == -EILSEQ);
-	CHECK(kvp_utf8_to_utf16("\xc0\x80", u16, 32) == -EILSEQ);
-	CHECK(kvp_utf8_to_utf16("ab\xe2\x82", u16, 32) == -EILSEQ);
-	CHECK(kvp_utf8_to_utf16("\xed\xa0\x80", u16, 32) == -EILSEQ);
-	CHECK(kvp_utf8_to_utf16("abcd", u16, 4) == -ENOSPC);
-	CHECK(kvp_utf16_to_utf8(u16, 32, back, 3) == -ENOSPC);
+	CHECK(hvis_utf16_to_utf8(lone, 2, back, sizeof(back)) == HVIS_UTF_EILSEQ);
+	CHECK(hvis_utf8_to_utf16("\xc0\x80", 2, u16, 32) == HVIS_UTF_EILSEQ);
+	CHECK(hvis_utf8_to_utf16("ab\xe2\x82", 4, u16, 32) == HVIS_UTF_EILSEQ);
+	CHECK(hvis_utf8_to_utf16("\xed\xa0\x80", 3, u16, 32) == HVIS_UTF_EILSEQ);
+	CHECK(hvis_utf8_to_utf16("abcd", 4, u16, 4) == HVIS_UTF_ENOSPC);
+	CHECK(hvis_utf16_to_utf8(u16, 32, back, 3) == HVIS_UTF_ENOSPC);
 	return true;
 }
 
