@@ -217,7 +217,6 @@ int hv_util_reply(struct hv_util_dev *udev, u32 len, u32 status)
 		tasklet_schedule(&chan->callback_event);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(hv_util_reply);
 
 static int hv_util_open(struct hv_util_ctx *ctx)
 {

@@ -147,4 +147,16 @@
 #endif
 #endif
 
+/*
+ * 6.6 made freezing per holder: a file system frozen by user space (FIFREEZE,
+ * what the VSS daemon does) is thawed as FREEZE_HOLDER_USERSPACE.
+ */
+#ifndef HVIS_THAW_USER_SUPER
+#if HVIS_KERNEL_GE(6, 6)
+#define HVIS_THAW_USER_SUPER(sb)	thaw_super(sb, FREEZE_HOLDER_USERSPACE)
+#else
+#define HVIS_THAW_USER_SUPER(sb)	thaw_super(sb)
+#endif
+#endif
+
 #endif /* HVIS_VMBUS_COMPAT_H */
