@@ -47,6 +47,13 @@ check:
 		|| { echo "not ok 1 build hvcore: make -C hvcore failed"; \
 		     tail -n 8 $(KTAP_DIR)/hvcore.log | sed 's/^/# /'; }; \
 	 } >$(KTAP_DIR)/build-hvcore.ktap & \
+	 if [ -f kvp-daemon/Makefile ]; then \
+		{ $(MAKE) -s -C kvp-daemon >$(KTAP_DIR)/kvp-daemon.log 2>&1 \
+			&& echo "ok 1 build kvp-daemon: make -C kvp-daemon" \
+			|| { echo "not ok 1 build kvp-daemon: make -C kvp-daemon failed"; \
+			     tail -n 8 $(KTAP_DIR)/kvp-daemon.log | sed 's/^/# /'; }; \
+		} >$(KTAP_DIR)/build-kvp-daemon.ktap & \
+	 fi; \
 	 scripts/build-tier.sh >$(KTAP_DIR)/build.ktap 2>$(KTAP_DIR)/build.err; \
 	 wait
 	@echo "== unit tier" >&2
@@ -56,6 +63,14 @@ check:
 		echo "not ok 1 unit: make -C selftests/unit check exited $$rc"; \
 		tail -n 5 $(KTAP_DIR)/unit.err | sed 's/^/# /'; \
 	fi >>$(KTAP_DIR)/unit.ktap
+	@if [ -f kvp-daemon/Makefile ] && grep -q '^check:' kvp-daemon/Makefile; then \
+		$(MAKE) -s --no-print-directory -C kvp-daemon check \
+			>$(KTAP_DIR)/unit-kvp-daemon.ktap 2>$(KTAP_DIR)/unit-kvp-daemon.err; rc=$$?; \
+		if [ $$rc != 0 ] && ! grep -q '^not ok' $(KTAP_DIR)/unit-kvp-daemon.ktap; then \
+			echo "not ok 1 unit: make -C kvp-daemon check exited $$rc"; \
+			tail -n 5 $(KTAP_DIR)/unit-kvp-daemon.err | sed 's/^/# /'; \
+		fi >>$(KTAP_DIR)/unit-kvp-daemon.ktap; \
+	fi
 	@scripts/kernels.sh --images | while read -r r more; do \
 		if [ -n "$$more" ]; then \
 			echo "not ok 1 e2e $$r: no kernel image and headers (run scripts/deps.sh)" \
@@ -75,9 +90,17 @@ check:
 				>"$(KTAP_DIR)/e2e-input-$$d-$$r.ktap" \
 				2>"$(KTAP_DIR)/e2e-input-$$d-$$r.err" </dev/null || true; \
 		done; \
+		for d in hvis intree; do \
+			echo "== e2e tier: $$r ic($$d)" >&2; \
+			HVIS_IC_DRIVER=$$d scripts/e2e.sh "$$r" ic \
+				>"$(KTAP_DIR)/e2e-ic-$$d-$$r.ktap" \
+				2>"$(KTAP_DIR)/e2e-ic-$$d-$$r.err" </dev/null || true; \
+		done; \
 	done
 	@set -- build=$(KTAP_DIR)/build-hvcore.ktap build=$(KTAP_DIR)/build.ktap \
 		unit=$(KTAP_DIR)/unit.ktap; \
+	[ -f $(KTAP_DIR)/build-kvp-daemon.ktap ] && set -- "$$@" build=$(KTAP_DIR)/build-kvp-daemon.ktap; \
+	[ -f $(KTAP_DIR)/unit-kvp-daemon.ktap ] && set -- "$$@" unit=$(KTAP_DIR)/unit-kvp-daemon.ktap; \
 	for f in $(KTAP_DIR)/e2e-*.ktap; do set -- "$$@" "e2e=$$f"; done; \
 	scripts/ktap-summary "$$@"
 

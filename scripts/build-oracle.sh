@@ -34,16 +34,25 @@ jobs=${HVIS_JOBS:-$(nproc)}
 # .c files are the module's objects (one module per entry, so names may
 # differ from the source's); headers are copied beside them. To add a
 # driver, add its line (e.g. hv_netvsc: drivers/net/hyperv/*.c + *.h).
+# ORACLE_SERIES_FILES adds files for one series only ("MODULE@SERIES").
 declare -A ORACLE_FILES=(
 	[hv_storvsc]="drivers/scsi/storvsc_drv.c"
 	[hid_hyperv]="drivers/hid/hid-hyperv.c"
 	[hyperv_keyboard]="drivers/input/serio/hyperv-keyboard.c"
+	[hv_utils]="drivers/hv/hv_util.c drivers/hv/hv_kvp.c drivers/hv/hv_snapshot.c
+		drivers/hv/hv_utils_transport.c drivers/hv/hv_utils_transport.h
+		drivers/hv/hyperv_vmbus.h drivers/hv/hv_trace.h"
+)
+# 6.12 moved fcopy out of the kernel driver (to uio_hv_generic + a daemon).
+declare -A ORACLE_SERIES_FILES=(
+	[hv_utils@6.1]="drivers/hv/hv_fcopy.c"
 )
 
 die() { echo "build-oracle.sh: $*" >&2; exit 2; }
 
 if [ "${1:-}" = --list ]; then
-	for m in "${!ORACLE_FILES[@]}"; do echo "$m: ${ORACLE_FILES[$m]}"; done | sort
+	for m in "${!ORACLE_FILES[@]}"; do echo "$m:" ${ORACLE_FILES[$m]}; done | sort
+	for m in "${!ORACLE_SERIES_FILES[@]}"; do echo "$m (also):" ${ORACLE_SERIES_FILES[$m]}; done | sort
 	exit 0
 fi
 case ${1:-} in -h|--help|"") sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;; esac
@@ -63,6 +72,11 @@ tree=$srcdir/linux-source-$series
 out=$buildtop/$rel/oracle
 mkdir -p "$srcdir" "$out"
 
+# The files of module $1 for this series.
+oracle_files() {
+	echo ${ORACLE_FILES[$1]} ${ORACLE_SERIES_FILES[$1@$series]:-}
+}
+
 for m in "$@"; do
 	[ -n "${ORACLE_FILES[$m]:-}" ] || die "unknown module '$m' (--list shows the table)"
 done
@@ -71,7 +85,7 @@ done
 # the tarball (xz has no index: each pass decompresses the whole archive).
 missing=()
 for m in "$@"; do
-	for f in ${ORACLE_FILES[$m]}; do
+	for f in $(oracle_files "$m"); do
 		[ -f "$tree/$f" ] || missing+=("linux-source-$series/$f")
 	done
 done
@@ -101,7 +115,7 @@ for m in "$@"; do
 	log=$out/$m.log
 	objs=()
 	mkdir -p "$mdir"
-	for f in ${ORACLE_FILES[$m]}; do
+	for f in $(oracle_files "$m"); do
 		cmp -s "$tree/$f" "$mdir/${f##*/}" || cp -p "$tree/$f" "$mdir/${f##*/}"
 		case $f in *.c) objs+=("$(basename "$f" .c).o") ;; esac
 	done

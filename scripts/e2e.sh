@@ -9,7 +9,10 @@
 #         selftests/storage/suite.sh (HVIS_STORAGE_DRIVER=hvis|intree picks
 #         the guest driver; descriptions start "e2e RELEASE storage(DRIVER)");
 #         input: synthetic keyboard and mouse, see selftests/input/suite.sh
-#         (HVIS_INPUT_DRIVER=hvis|intree; "e2e RELEASE input(DRIVER)").
+#         (HVIS_INPUT_DRIVER=hvis|intree; "e2e RELEASE input(DRIVER)");
+#         ic: shutdown, timesync, heartbeat, KVP, VSS, see
+#         selftests/ic/suite.sh (HVIS_IC_DRIVER=hvis|intree;
+#         "e2e RELEASE ic(DRIVER)").
 # The machinery both share is scripts/lib/e2e.sh.
 #
 # The vmbus suite:
@@ -53,7 +56,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-rel=${1:?usage: e2e.sh RELEASE [vmbus|storage|input]}
+rel=${1:?usage: e2e.sh RELEASE [vmbus|storage|input|ic]}
 suite=${2:-vmbus}
 out=${HVIS_BUILD_DIR:-$top/build}/$rel
 mkdir -p "$out"
@@ -66,6 +69,7 @@ case $suite in
 vmbus)	. "$top/scripts/lib/suite-vmbus.sh" ;;
 storage) . "$top/selftests/storage/suite.sh" ;;
 input)	. "$top/selftests/input/suite.sh" ;;
-*)	echo "e2e.sh: unknown suite '$suite' (vmbus, storage or input)" >&2; exit 2 ;;
+ic)	. "$top/selftests/ic/suite.sh" ;;
+*)	echo "e2e.sh: unknown suite '$suite' (vmbus, storage, input or ic)" >&2; exit 2 ;;
 esac
 e2e_main

@@ -26,6 +26,18 @@
 #                HVIS-GUEST-HOSTFS-FAILED TAG
 #   -9 TAG:DIR   mount the virtio-9p share TAG at DIR, uncached (a directory
 #                the host keeps writing to, e.g. replies to guest requests)
+#   -w TAG:DIR   as -9, but read-write (QEMU's -virtfs without readonly=on):
+#                files the guest leaves for the host, e.g. shutdown markers
+#
+# In test mode (-s) /init stays PID 1 and runs the program in the
+# background, so that it can act as busybox init would on the signals
+# busybox halt, poweroff and reboot (without -f) send to PID 1: SIGUSR1,
+# SIGUSR2, SIGTERM. The kernel's orderly_poweroff() and orderly_reboot()
+# (hv_utils' shutdown service) run those programs. On one of them /init
+# prints HVIS-GUEST-SHUTDOWN halt|poweroff|reboot UPTIME, runs
+# /hvis/on-shutdown WHAT if the image has one (-f), prints HVIS-GUEST-DONE
+# rc=N with N from /run/hvis-rc (1 when the program left none: it was cut
+# short), syncs and halts, powers off or reboots with -f.
 #
 # Each MODULE.ko lands in /lib/modules/RELEASE/extra/ and is loaded at boot, in
 # command-line order: hv_vmbus with insmod by path (it carries the in-tree name,
@@ -40,7 +52,7 @@ die() { echo "mkinitramfs.sh: $*" >&2; exit 1; }
 
 rel="" out="" script="" autoload=1 hosttag=""
 files=() kmods=() boot_kmods=() mods=() shares=()
-while getopts "r:o:s:f:k:K:nH:9:h" opt; do
+while getopts "r:o:s:f:k:K:nH:9:w:h" opt; do
 	case $opt in
 	r) rel=$OPTARG ;;
 	o) out=$OPTARG ;;
@@ -50,8 +62,9 @@ while getopts "r:o:s:f:k:K:nH:9:h" opt; do
 	K) kmods+=("$OPTARG"); boot_kmods+=("$OPTARG") ;;
 	n) autoload=0 ;;
 	H) hosttag=$OPTARG ;;
-	9) shares+=("$OPTARG") ;;
-	h) sed -n '3,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	9) shares+=("$OPTARG:ro") ;;
+	w) shares+=("$OPTARG:rw") ;;
+	h) sed -n '3,48p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "bad option (try -h)" ;;
 	esac
 done
@@ -117,7 +130,7 @@ for k in "${kmods[@]}"; do add_kmod "$k"; done
 # 9p shares for /init: "TAG DIR OPTIONS" lines; the host root first.
 : >"$stage/etc/hvis-9p"
 if [ -n "$hosttag" ]; then
-	echo "$hosttag /host cache=loose" >>"$stage/etc/hvis-9p"
+	echo "$hosttag /host ro,cache=loose" >>"$stage/etc/hvis-9p"
 	cat >"$stage/bin/hostrun" <<'EOF'
 #!/bin/sh
 # Run a program of the host's root file system (mounted at /host) in the guest.
@@ -128,8 +141,10 @@ EOF
 	chmod 755 "$stage/bin/hostrun"
 fi
 for sh in "${shares[@]}"; do
-	case $sh in *:/*) ;; *) die "-9 wants TAG:/DIR, got '$sh'" ;; esac
-	echo "${sh%%:*} ${sh#*:} cache=none" >>"$stage/etc/hvis-9p"
+	mode=${sh##*:}
+	sh=${sh%:*}
+	case $sh in *:/*) ;; *) die "-9/-w want TAG:/DIR, got '$sh'" ;; esac
+	echo "${sh%%:*} ${sh#*:} $mode,cache=none" >>"$stage/etc/hvis-9p"
 done
 
 : >"$stage/etc/hvis-modules"
@@ -194,7 +209,7 @@ while read -r tag dir opts; do
 		i=$((i + 1))
 	done
 	mkdir -p "$dir"
-	if ! mount -t 9p -o "trans=virtio,version=9p2000.L,ro,msize=512000,$opts" \
+	if ! mount -t 9p -o "trans=virtio,version=9p2000.L,msize=512000,$opts" \
 		"$tag" "$dir"; then
 		echo "HVIS-GUEST-HOSTFS-FAILED $tag"
 		continue
@@ -222,8 +237,30 @@ done </etc/hvis-modules
 shell=0
 grep -qw 'hvis.shell=1' /proc/cmdline && shell=1
 if [ -x /hvis/run ] && [ "$shell" = 0 ]; then
-	/hvis/run
-	echo "HVIS-GUEST-DONE rc=$?"
+	# What busybox init does on these signals, with a marker and a hook.
+	hvis_down() {
+		echo "HVIS-GUEST-SHUTDOWN $1 $(cut -d' ' -f1 /proc/uptime)"
+		[ -x /hvis/on-shutdown ] && /hvis/on-shutdown "$1"
+		echo "HVIS-GUEST-DONE rc=$(cat /run/hvis-rc 2>/dev/null || echo 1)"
+		sync
+		case $1 in
+		reboot)	reboot -f ;;
+		halt)	halt -f ;;
+		*)	poweroff -f ;;
+		esac
+	}
+	trap 'hvis_down halt' USR1
+	trap 'hvis_down poweroff' USR2
+	trap 'hvis_down reboot' TERM
+	# In the background, so that a signal interrupts the wait below.
+	/hvis/run </dev/console &
+	run=$!
+	while :; do
+		wait $run
+		rc=$?
+		kill -0 $run 2>/dev/null || break
+	done
+	echo "HVIS-GUEST-DONE rc=$rc"
 	sync
 	poweroff -f
 fi
