@@ -6,15 +6,16 @@
 #
 # Builds the modules for RELEASE (build/RELEASE/, as the e2e tier does), packs
 # an initramfs with them (hv_vmbus, hv_storvsc, hid_hyperv, hyperv_keyboard,
-# hv_balloon loaded at boot; the guest test modules only copied), and runs
-# hvcore with the console on this terminal and these devices: ECHO_DEVICES
-# echo devices (default 2), a SCSI controller with one disk, the synthetic
-# keyboard and mouse, and dynamic memory. The disk is build/RELEASE/run-disk.img,
+# hv_balloon, hv_utils loaded at boot; the guest test modules only copied),
+# and runs hvcore with the console on this terminal and these devices:
+# ECHO_DEVICES echo devices (default 2), a SCSI controller with one disk,
+# the synthetic keyboard and mouse, dynamic memory, and the shutdown,
+# timesync and heartbeat integration components. The disk is build/RELEASE/run-disk.img,
 # a 1 GiB sparse file made on first use and kept between runs (HVIS_RUN_DISK
 # names another). In the guest, `ls /sys/bus/vmbus/devices` lists the devices,
 # the disk is /dev/sda, and `poweroff` ends the guest and hvcore; from another
 # terminal, `hvcore/hvcore ctl list` (or `type hello`, `mouse move 100 100`,
-# `dynmem RELID memory`) talks to this hvcore. HVIS_HVCORE, HVIS_ACCEL (default
+# `dynmem RELID memory`, `heartbeat`, `time`) talks to this hvcore. HVIS_HVCORE, HVIS_ACCEL (default
 # tcg), HVIS_CPUS, HVIS_MEMORY as for e2e.sh.
 set -euo pipefail
 
@@ -36,7 +37,7 @@ for ko in "$out"/src/selftests/vmbus/*.ko; do
 done
 # Device modules after hv_vmbus; Debian's modules they need come along (-k).
 mods=("$out/src/hv_vmbus.ko")
-for m in hv_storvsc hid_hyperv hyperv_keyboard hv_balloon; do
+for m in hv_storvsc hid_hyperv hyperv_keyboard hv_balloon hv_utils; do
 	if [ -f "$out/src/$m.ko" ]; then
 		mods+=("$out/src/$m.ko")
 	else
@@ -53,5 +54,6 @@ exec "$hvcore" run --kernel "/boot/vmlinuz-$rel" --initrd "$out/run-initramfs.cp
 	--append "console=ttyS0 panic=-1 quiet hvis.shell=1" --echo "$echo_n" \
 	--device "storvsp:file=$disk,serial=hvis-run" --device synthkbd \
 	--device synthhid --device dynmem \
+	--device shutdown --device timesync --device heartbeat \
 	--accel "${HVIS_ACCEL:-tcg}" --cpus "${HVIS_CPUS:-2}" --memory "${HVIS_MEMORY:-512}" \
 	--console stdio
