@@ -180,19 +180,14 @@ static void hv_vss_thaw_all(struct work_struct *work)
 	kfree(l);
 }
 
+/* The in-tree ABI: VSS's REGISTER/REGISTER1 get no answer (KVP's do). */
 static int hv_vss_register(struct hv_vss *vss, u8 op)
 {
-	struct hvis_vss_msg reply = { 0 };
-	int ret;
-
-	reply.vss_hdr.operation = op;
-	ret = hv_util_transport_send(vss->t, &reply, sizeof(reply));
-	if (ret)
-		return ret;
 	spin_lock_bh(&vss->lock);
 	vss->registered = true;
 	spin_unlock_bh(&vss->lock);
-	pr_info("daemon registered\n");
+	pr_info("daemon registered (%s)\n",
+		op == HVIS_VSS_OP_REGISTER1 ? "REGISTER1" : "legacy REGISTER");
 	return 0;
 }
 
