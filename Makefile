@@ -127,7 +127,10 @@ bench:
 # Every module list comes from Kbuild through scripts/modules.sh.
 #
 #   make install        modules for KDIR (into /lib/modules/KVER/updates/hvis,
-#                       then depmod), hvcore, lsvmbus, man pages, modprobe.d
+#                       then depmod), hvcore, lsvmbus, the KVP and VSS
+#                       daemons with their systemd units and udev rule, man
+#                       pages, modprobe.d
+#   make tools          build the daemons (kvp-daemon/; needs libnl)
 #   make uninstall      remove what make install installed
 #   make install-dkms-src  the module sources into /usr/src/hvis-VERSION
 #   make check-packaging   DKMS, .deb, .rpm and install checks (KTAP; root)
@@ -141,6 +144,8 @@ sbindir ?= $(prefix)/sbin
 mandir ?= $(prefix)/share/man
 sysconfdir ?= /etc
 modprobedir ?= $(sysconfdir)/modprobe.d
+systemdunitdir ?= /lib/systemd/system
+udevrulesdir ?= /lib/udev/rules.d
 dkmssrcdir ?= /usr/src/hvis-$(HVIS_VERSION)
 # The release the modules' vermagic names (kernel.release in Debian's
 # headers holds the upstream version, not the package's release).
@@ -151,7 +156,7 @@ INSTALL ?= install
 
 .PHONY: install uninstall install-modules uninstall-modules install-hvcore \
 	install-tools install-modprobe install-dkms-src uninstall-dkms-src \
-	check-packaging
+	check-packaging tools
 
 install: install-modules install-hvcore install-tools install-modprobe
 
@@ -179,9 +184,26 @@ install-hvcore: hvcore
 	$(INSTALL) -D -m 0755 hvcore/hvcore $(DESTDIR)$(bindir)/hvcore
 	$(INSTALL) -D -m 0644 hvcore/hvcore.1 $(DESTDIR)$(mandir)/man1/hvcore.1
 
-install-tools:
+tools:
+	$(MAKE) -C kvp-daemon
+
+HVIS_DAEMONS := hvis_kvp_daemon hvis_vss_daemon
+HVIS_UNITS := hvis-kvp-daemon.service hvis-vss-daemon.service
+
+# The units name the daemons where this install puts them.
+install-tools: tools
 	$(INSTALL) -D -m 0755 tools/lsvmbus $(DESTDIR)$(sbindir)/lsvmbus
 	$(INSTALL) -D -m 0644 tools/lsvmbus.8 $(DESTDIR)$(mandir)/man8/lsvmbus.8
+	for d in $(HVIS_DAEMONS); do \
+		$(INSTALL) -D -m 0755 kvp-daemon/$$d $(DESTDIR)$(sbindir)/$$d && \
+		$(INSTALL) -D -m 0644 kvp-daemon/$$d.8 $(DESTDIR)$(mandir)/man8/$$d.8 || exit 1; done
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(systemdunitdir)
+	for u in $(HVIS_UNITS); do \
+		sed 's|/usr/sbin/|$(sbindir)/|' kvp-daemon/$$u >$(DESTDIR)$(systemdunitdir)/$$u && \
+		chmod 0644 $(DESTDIR)$(systemdunitdir)/$$u || exit 1; done
+	$(INSTALL) -D -m 0644 kvp-daemon/70-hvis-daemons.rules \
+		$(DESTDIR)$(udevrulesdir)/70-hvis-daemons.rules
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(sysconfdir)/hvis/kvp-set-ip.d
 
 install-modprobe:
 	$(INSTALL) -D -m 0644 packaging/hvis.conf $(DESTDIR)$(modprobedir)/hvis.conf
@@ -197,7 +219,11 @@ uninstall-dkms-src:
 uninstall: uninstall-modules
 	rm -f $(DESTDIR)$(bindir)/hvcore $(DESTDIR)$(mandir)/man1/hvcore.1 \
 		$(DESTDIR)$(sbindir)/lsvmbus $(DESTDIR)$(mandir)/man8/lsvmbus.8 \
-		$(DESTDIR)$(modprobedir)/hvis.conf
+		$(DESTDIR)$(modprobedir)/hvis.conf \
+		$(foreach d,$(HVIS_DAEMONS),$(DESTDIR)$(sbindir)/$(d) $(DESTDIR)$(mandir)/man8/$(d).8) \
+		$(foreach u,$(HVIS_UNITS),$(DESTDIR)$(systemdunitdir)/$(u)) \
+		$(DESTDIR)$(udevrulesdir)/70-hvis-daemons.rules
+	-rmdir $(DESTDIR)$(sysconfdir)/hvis/kvp-set-ip.d $(DESTDIR)$(sysconfdir)/hvis 2>/dev/null
 
 # KTAP in build/packaging/packaging.ktap, then the tier summary line.
 check-packaging:

@@ -43,6 +43,7 @@ t_start=$(date +%s)
 # Packaging tools (scripts/deps.sh has the build and test ones).
 PKGS=(dkms dh-dkms debhelper lintian rpm fakeroot dpkg-dev xz-utils cpio)
 HVIS_PKGS=(hvis-dkms hvis-tools hvcore)
+units_result=()	# set by the .deb install check (section 6)
 
 results=()
 result() {	# result ok|"not ok"|skip "description" [diagnostic...]
@@ -418,7 +419,7 @@ debtree=$work/deb/hvis-$version
 stage_tree "$debtree"
 if (cd "$debtree" && dpkg-buildpackage -us -uc) >"$logdir/dpkg-buildpackage.log" 2>&1; then
 	mapfile -t debs < <(cd "$work/deb" && ls hvis-dkms_"$version"_all.deb \
-		hvis-tools_"$version"_all.deb hvcore_"$version"_*.deb 2>/dev/null)
+		hvis-tools_"$version"_*.deb hvcore_"$version"_*.deb 2>/dev/null)
 	if [ ${#debs[@]} -eq 3 ]; then
 		result ok "dpkg-buildpackage -us -uc builds hvis-dkms, hvis-tools, hvcore" "${debs[*]}"
 	else
@@ -460,7 +461,23 @@ if (cd "$debtree" && dpkg-buildpackage -us -uc) >"$logdir/dpkg-buildpackage.log"
 		done
 		for p in "${HVIS_PKGS[@]}"; do have_pkg "$p" || bad+=("$p not installed"); done
 		command -v hvcore >/dev/null && hvcore help >/dev/null 2>&1 || bad+=("hvcore help failed")
-		[ -x /usr/sbin/lsvmbus ] || bad+=("no /usr/sbin/lsvmbus")
+		for f in /usr/sbin/lsvmbus /usr/sbin/hvis_kvp_daemon /usr/sbin/hvis_vss_daemon; do
+			[ -x "$f" ] || bad+=("no $f")
+		done
+		/usr/sbin/hvis_kvp_daemon --version >/dev/null 2>&1 || bad+=("hvis_kvp_daemon --version failed")
+		# The units as installed: systemd-analyze checks them against the
+		# installed daemons and man pages; the rule must want them.
+		units=(/lib/systemd/system/hvis-kvp-daemon.service /lib/systemd/system/hvis-vss-daemon.service)
+		rule=/lib/udev/rules.d/70-hvis-daemons.rules
+		if ! command -v systemd-analyze >/dev/null; then
+			units_result=(skip "systemd-analyze missing here")
+		elif systemd-analyze verify "${units[@]}" >"$logdir/systemd-analyze.log" 2>&1 &&
+			grep -q 'KERNEL=="vmbus/hv_kvp".*SYSTEMD_WANTS}="hvis-kvp-daemon.service"' "$rule" &&
+			grep -q 'KERNEL=="vmbus/hv_vss".*SYSTEMD_WANTS}="hvis-vss-daemon.service"' "$rule"; then
+			units_result=(ok "${units[*]##*/} verified; $rule wants them for /dev/vmbus/hv_kvp and hv_vss")
+		else
+			units_result=("not ok" "$(head -n 3 "$logdir/systemd-analyze.log" | tr '\n' '|')")
+		fi
 		[ -f /etc/modprobe.d/hvis.conf ] || bad+=("no /etc/modprobe.d/hvis.conf")
 		if [ "$arc" = 0 ] && [ ${#bad[@]} -eq 0 ]; then
 			result ok "install hvis-dkms hvis-tools hvcore" \
@@ -509,7 +526,7 @@ tar czf "$rpmtop/SOURCES/hvis-$version.tar.gz" -C "$work/rpmsrc" "hvis-$version"
 if rpmbuild -bb --nodeps --define "_topdir $rpmtop" hvis.spec >"$logdir/rpmbuild.log" 2>&1; then
 	bad=()
 	for r in "noarch/hvis-dkms-$version-1.noarch.rpm:$srcdir/dkms.conf" \
-		"noarch/hvis-tools-$version-1.noarch.rpm:/usr/sbin/lsvmbus" \
+		"$arch/hvis-tools-$version-1.$arch.rpm:/usr/sbin/hvis_kvp_daemon" \
 		"$arch/hvcore-$version-1.$arch.rpm:/usr/bin/hvcore"; do
 		f=$rpmtop/RPMS/${r%%:*}
 		if [ ! -f "$f" ]; then
@@ -541,6 +558,8 @@ else
 		bad=()
 		for f in usr/local/bin/hvcore usr/local/sbin/lsvmbus usr/local/share/man/man1/hvcore.1 \
 			usr/local/share/man/man8/lsvmbus.8 etc/modprobe.d/hvis.conf \
+			usr/local/sbin/hvis_kvp_daemon usr/local/sbin/hvis_vss_daemon \
+			lib/systemd/system/hvis-kvp-daemon.service lib/udev/rules.d/70-hvis-daemons.rules \
 			$(printf "lib/modules/$k/updates/hvis/%s.ko " "${modules[@]}"); do
 			[ -f "$dest/$f" ] || bad+=("missing $f")
 		done
@@ -560,9 +579,16 @@ else
 	fi
 fi
 
-# --- 9. what later issues bring ---
-result skip "systemd units and udev rules pass systemd-analyze verify" \
-	"no daemon yet: hvis-tools ships units only with the KVP/VSS daemons (issue 5)"
+# --- 9. hvis-tools' units and udev rule, checked while the .debs were installed ---
+if [ ${#units_result[@]} -eq 0 ]; then
+	result skip "systemd units and udev rules pass systemd-analyze verify" \
+		"the .debs were not installed here (see above)"
+elif [ "${units_result[0]}" = skip ]; then
+	result skip "systemd units and udev rules pass systemd-analyze verify" "${units_result[1]}"
+else
+	result "${units_result[0]}" "systemd units and udev rules pass systemd-analyze verify" \
+		"${units_result[1]}"
+fi
 
 emit
 exit
