@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <linux/fs.h>
 #include <linux/hyperv.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,26 @@ static int vss_handle(struct hv_vss_msg *m)
 	}
 }
 
+/* The driver's answer to REGISTER1: 4 bytes, its VSS version. */
+static bool vss_registered(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	__u32 ver;
+	ssize_t n;
+
+	while (poll(&p, 1, -1) < 0)
+		if (errno != EINTR || daemon_stop)
+			return false;
+	n = read(fd, &ver, sizeof(ver));
+	if (n != (ssize_t)sizeof(ver)) {
+		daemon_log(LOG_ERR, "the driver did not accept REGISTER1 (%s)",
+			   n < 0 ? strerror(errno) : "unexpected answer");
+		return false;
+	}
+	daemon_log(LOG_INFO, "registered with hv_utils, driver VSS version %u", ver);
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -214,9 +235,8 @@ int main(int argc, char **argv)
 			break;
 		memset(&m, 0, sizeof(m));
 		m.vss_hdr.operation = VSS_OP_REGISTER1;
-		/* The driver does not answer a VSS registration. */
-		if (daemon_dev_write(fd, &m, sizeof(m))) {
-			daemon_log(LOG_INFO, "registered with hv_utils");
+		/* The driver answers REGISTER1 with its version, a bare u32. */
+		if (daemon_dev_write(fd, &m, sizeof(m)) && vss_registered(fd)) {
 			while (!daemon_stop && daemon_dev_read(fd, &m, sizeof(m))) {
 				m.error = vss_handle(&m);
 				if (!daemon_dev_write(fd, &m, sizeof(m)))

@@ -180,9 +180,20 @@ static void hv_vss_thaw_all(struct work_struct *work)
 	kfree(l);
 }
 
-/* The in-tree ABI: VSS's REGISTER/REGISTER1 get no answer (KVP's do). */
+/*
+ * The in-tree ABI: REGISTER1 is answered with our version as a bare u32
+ * (not a struct hv_vss_msg); the legacy REGISTER gets no answer.
+ */
 static int hv_vss_register(struct hv_vss *vss, u8 op)
 {
+	u32 ver = HVIS_VSS_OP_REGISTER1;
+	int ret;
+
+	if (op == HVIS_VSS_OP_REGISTER1) {
+		ret = hv_util_transport_send(vss->t, &ver, sizeof(ver));
+		if (ret)
+			return ret;
+	}
 	spin_lock_bh(&vss->lock);
 	vss->registered = true;
 	spin_unlock_bh(&vss->lock);
