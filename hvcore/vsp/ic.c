@@ -169,7 +169,12 @@ static void ic_kick(struct ic_dev *ic)
 		if (r == -EAGAIN)
 			return;		/* writable() calls again */
 		if (r) {
-			ic_complete(ic, NULL, 0, "the channel cannot take the request");
+			/*
+			 * A corrupt ring closes the channel from inside the
+			 * send, failing (and freeing) every queued request.
+			 */
+			if (ic->queue == req)
+				ic_complete(ic, NULL, 0, "the channel cannot take the request");
 			continue;
 		}
 		vmbus_chan_flush(ic->ch);
