@@ -150,7 +150,7 @@ for c in /sys/class/ptp/ptp*; do
 	[ "$(cat "$c/clock_name" 2>/dev/null)" = hyperv ] && ptp=/dev/${c##*/}
 done
 if [ "$drv" = intree ]; then
-	why="in-tree hv_utils dereferences hv_read_reference_counter (NULL outside Hyper-V) on a sample: no timesync device offered"
+	why="in-tree hv_utils reads Hyper-V's reference-counter MSR on every sample, which QEMU without Hyper-V enlightenments lacks: no timesync device offered"
 	skip "timesync: a clock set one hour wrong is corrected by time sync to within 1 s" "$why"
 	skip "timesync: the PTP clock reads within 10 ms of host time" "$why"
 else

@@ -12,9 +12,10 @@
 #   intree  build/RELEASE/oracle/hv_utils.ko (Debian's drivers/hv/hv_util.c,
 #           hv_kvp.c, hv_snapshot.c, hv_utils_transport.c (+hv_fcopy.c on
 #           6.1), built by scripts/build-oracle.sh against hvis's
-#           hv_vmbus). No timesync device: the in-tree driver dereferences
-#           hv_read_reference_counter, NULL outside Hyper-V, on a sample;
-#           those checks are skipped with that reason.
+#           hv_vmbus). No timesync device: the in-tree driver reads
+#           Hyper-V's reference-counter MSR for every sample, which QEMU
+#           without Hyper-V enlightenments lacks; those checks are
+#           skipped with that reason.
 # Both variants use hvis's hv_vmbus and hv_storvsc (the VSS disk).
 #
 # The guest runs host programs through hostrun (the host's root over 9p):
