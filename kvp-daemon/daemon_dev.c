@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,13 +20,27 @@ static void daemon_on_signal(int sig)
 	daemon_stop = 1;
 }
 
-void daemon_signals(void)
+int daemon_start(const char *ident, int argc, char **argv, bool foreground,
+		 bool debug, void (*usage)(FILE *))
 {
 	struct sigaction sa = { .sa_handler = daemon_on_signal };
 
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", ident,
+			argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	daemon_log_open(ident, foreground || debug, debug);
+	if (!foreground && daemon(0, 0) < 0) {
+		fprintf(stderr, "%s: cannot detach: %s\n", ident, strerror(errno));
+		return 1;
+	}
+	/* No SA_RESTART: a blocked poll() returns so the loop sees daemon_stop. */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	return 0;
 }
 
 int daemon_dev_open(const char *path)

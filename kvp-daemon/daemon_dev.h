@@ -5,11 +5,18 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 extern volatile sig_atomic_t daemon_stop;
 
-/* SIGTERM/SIGINT set daemon_stop; SIGPIPE ignored. */
-void daemon_signals(void);
+/*
+ * After a daemon's option parsing: refuse arguments left in @argv from
+ * optind on (printing @usage), open the log (stderr when @foreground or
+ * @debug), detach unless @foreground, and make SIGTERM/SIGINT set
+ * daemon_stop (SIGPIPE ignored).  0, or the exit status for main().
+ */
+int daemon_start(const char *ident, int argc, char **argv, bool foreground,
+		 bool debug, void (*usage)(FILE *));
 /*
  * Open @path read-write, waiting (1 s polls, logged once) while it does not
  * exist: hv_utils creates it when its channel is probed.  -1 if stopped.

@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 	static struct hv_kvp_msg msg;
 	const char *device = "/dev/vmbus/hv_kvp", *pool_dir = "/var/lib/hyperv";
 	bool foreground = false, debug = false;
-	int opt, fd;
+	int opt, fd, ret;
 
 	while ((opt = getopt_long(argc, argv, "ndhV", opts, NULL)) != -1) {
 		switch (opt) {
@@ -106,19 +106,9 @@ int main(int argc, char **argv)
 		default: kvp_usage(stderr); return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "hvis_kvp_daemon: unexpected argument '%s'\n",
-			argv[optind]);
-		kvp_usage(stderr);
-		return 2;
-	}
-	daemon_log_open("hvis_kvp_daemon", foreground || debug, debug);
-	if (!foreground && daemon(0, 0) < 0) {
-		fprintf(stderr, "hvis_kvp_daemon: cannot detach: %s\n",
-			strerror(errno));
-		return 1;
-	}
-	daemon_signals();
+	ret = daemon_start("hvis_kvp_daemon", argc, argv, foreground, debug, kvp_usage);
+	if (ret)
+		return ret;
 	if (kvp_pools_open(&d.pools, pool_dir))
 		return 1;
 	while (!daemon_stop) {

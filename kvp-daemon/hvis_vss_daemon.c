@@ -203,7 +203,7 @@ int main(int argc, char **argv)
 	const char *device = "/dev/vmbus/hv_vss";
 	bool foreground = false, debug = false;
 	struct hv_vss_msg m;
-	int opt, fd;
+	int opt, fd, ret;
 
 	while ((opt = getopt_long(argc, argv, "ndhV", opts, NULL)) != -1) {
 		switch (opt) {
@@ -216,19 +216,9 @@ int main(int argc, char **argv)
 		default: vss_usage(stderr); return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "hvis_vss_daemon: unexpected argument '%s'\n",
-			argv[optind]);
-		vss_usage(stderr);
-		return 2;
-	}
-	daemon_log_open("hvis_vss_daemon", foreground || debug, debug);
-	if (!foreground && daemon(0, 0) < 0) {
-		fprintf(stderr, "hvis_vss_daemon: cannot detach: %s\n",
-			strerror(errno));
-		return 1;
-	}
-	daemon_signals();
+	ret = daemon_start("hvis_vss_daemon", argc, argv, foreground, debug, vss_usage);
+	if (ret)
+		return ret;
 	while (!daemon_stop) {
 		fd = daemon_dev_open(device);
 		if (fd < 0)

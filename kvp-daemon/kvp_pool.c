@@ -132,44 +132,54 @@ static int kvp_find(const struct kvp_record *recs, int n, const char *key)
 	return -1;
 }
 
-static int kvp_pool_fd(struct kvp_pools *p, int pool)
+/*
+ * Lock pool @pool (@type: F_RDLCK or F_WRLCK) and read it: its record count
+ * with *@recs (malloc'd, room for one more) and *@fd, the lock held; or
+ * -errno with nothing held.
+ */
+static int kvp_load(struct kvp_pools *p, int pool, short type, int *fd,
+		    struct kvp_record **recs)
 {
-	return pool >= 0 && pool < KVP_NR_POOLS ? p->fd[pool] : -1;
+	int n, r;
+
+	*fd = pool >= 0 && pool < KVP_NR_POOLS ? p->fd[pool] : -1;
+	if (*fd < 0)
+		return -EINVAL;
+	r = kvp_lock(*fd, type);
+	if (r)
+		return r;
+	n = kvp_read(*fd, recs);
+	if (n < 0)
+		kvp_unlock(*fd);
+	return n;
 }
 
 int kvp_pool_set(struct kvp_pools *p, int pool, const char *key,
 		 const char *value)
 {
-	int fd = kvp_pool_fd(p, pool), n, i, r;
 	struct kvp_record *recs;
+	int fd, n, i, r;
 
-	if (fd < 0)
-		return -EINVAL;
 	if (!*key || strlen(key) >= KVP_POOL_KEY_SIZE ||
 	    strlen(value) >= KVP_POOL_VALUE_SIZE)
 		return -E2BIG;
-	r = kvp_lock(fd, F_WRLCK);
-	if (r)
-		return r;
-	n = kvp_read(fd, &recs);
-	if (n < 0) {
-		kvp_unlock(fd);
+	n = kvp_load(p, pool, F_WRLCK, &fd, &recs);
+	if (n < 0)
 		return n;
-	}
 	i = kvp_find(recs, n, key);
-	if (i < 0) {
-		if (n == KVP_POOL_MAX_RECORDS) {
-			r = -ENOSPC;
-			goto out;
+	r = 0;
+	if (i < 0 && n == KVP_POOL_MAX_RECORDS) {
+		r = -ENOSPC;
+	} else {
+		if (i < 0) {
+			i = n++;
+			memset(&recs[i], 0, sizeof(recs[i]));
+			strcpy(recs[i].key, key);
 		}
-		i = n++;
-		memset(&recs[i], 0, sizeof(recs[i]));
-		strcpy(recs[i].key, key);
+		memset(recs[i].value, 0, sizeof(recs[i].value));
+		strcpy(recs[i].value, value);
+		r = kvp_write(fd, recs, n);
 	}
-	memset(recs[i].value, 0, sizeof(recs[i].value));
-	strcpy(recs[i].value, value);
-	r = kvp_write(fd, recs, n);
-out:
 	kvp_unlock(fd);
 	free(recs);
 	return r;
@@ -178,18 +188,13 @@ out:
 int kvp_pool_get(struct kvp_pools *p, int pool, const char *key,
 		 char *value, size_t len)
 {
-	int fd = kvp_pool_fd(p, pool), n, i, r;
 	struct kvp_record *recs;
+	int fd, n, i;
 
-	if (fd < 0)
-		return -EINVAL;
-	r = kvp_lock(fd, F_RDLCK);
-	if (r)
-		return r;
-	n = kvp_read(fd, &recs);
-	kvp_unlock(fd);
+	n = kvp_load(p, pool, F_RDLCK, &fd, &recs);
 	if (n < 0)
 		return n;
+	kvp_unlock(fd);
 	i = kvp_find(recs, n, key);
 	if (i >= 0)
 		snprintf(value, len, "%s", recs[i].value);
@@ -199,19 +204,12 @@ int kvp_pool_get(struct kvp_pools *p, int pool, const char *key,
 
 int kvp_pool_delete(struct kvp_pools *p, int pool, const char *key)
 {
-	int fd = kvp_pool_fd(p, pool), n, i, r;
 	struct kvp_record *recs;
+	int fd, n, i, r;
 
-	if (fd < 0)
-		return -EINVAL;
-	r = kvp_lock(fd, F_WRLCK);
-	if (r)
-		return r;
-	n = kvp_read(fd, &recs);
-	if (n < 0) {
-		kvp_unlock(fd);
+	n = kvp_load(p, pool, F_WRLCK, &fd, &recs);
+	if (n < 0)
 		return n;
-	}
 	i = kvp_find(recs, n, key);
 	if (i < 0) {
 		r = -ENOENT;
@@ -227,19 +225,13 @@ int kvp_pool_delete(struct kvp_pools *p, int pool, const char *key)
 int kvp_pool_enumerate(struct kvp_pools *p, int pool, uint32_t index,
 		       char *key, size_t key_len, char *value, size_t value_len)
 {
-	int fd = kvp_pool_fd(p, pool), n, r;
 	struct kvp_record *recs;
+	int fd, n, r = -ENOENT;
 
-	if (fd < 0)
-		return -EINVAL;
-	r = kvp_lock(fd, F_RDLCK);
-	if (r)
-		return r;
-	n = kvp_read(fd, &recs);
-	kvp_unlock(fd);
+	n = kvp_load(p, pool, F_RDLCK, &fd, &recs);
 	if (n < 0)
 		return n;
-	r = -ENOENT;
+	kvp_unlock(fd);
 	if (index < (uint32_t)n) {
 		snprintf(key, key_len, "%s", recs[index].key);
 		snprintf(value, value_len, "%s", recs[index].value);
