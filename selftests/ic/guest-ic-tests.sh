@@ -344,8 +344,14 @@ stop_daemon() {
 	DPID=""
 }
 
-kvpd=$top/kvp-daemon/hvis_kvp_daemon
-vssd=$top/kvp-daemon/hvis_vss_daemon
+# hvis's daemons come in the image (the tree may sit under the host's /tmp,
+# which the guest covers with its own tmpfs) and run chrooted to /host from
+# that tmpfs, with the host's libnl.
+kvpd=/tmp/hvis_kvp_daemon
+vssd=/tmp/hvis_vss_daemon
+for d in $kvpd $vssd; do
+	[ -x /hvis/${d##*/} ] && cp /hvis/${d##*/} /host$d
+done
 if [ -x /host$kvpd ]; then
 	start_daemon /tmp/hvis-kvpd.log $kvpd -n
 	kvp_suite "kvp(hvis daemon)"
@@ -353,7 +359,7 @@ if [ -x /host$kvpd ]; then
 	kill -0 $DPID 2>/dev/null || { nok "kvp(hvis daemon): daemon died"; tail -n 5 /tmp/hvis-kvpd.log | sed 's/^/# /'; }
 	stop_daemon
 else
-	nok "kvp(hvis daemon): $kvpd not built (make -C kvp-daemon)"
+	nok "kvp(hvis daemon): kvp-daemon/hvis_kvp_daemon not built (make -C kvp-daemon)"
 fi
 rm -f $pooldir/.kvp_pool_*
 if [ -x /host/usr/sbin/hv_kvp_daemon ]; then

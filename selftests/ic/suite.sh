@@ -19,9 +19,11 @@
 # Both variants use hvis's hv_vmbus and hv_storvsc (the VSS disk).
 #
 # The guest runs host programs through hostrun (the host's root over 9p):
-# kvp-daemon/hvis_kvp_daemon and hvis_vss_daemon from this tree (built here
-# with `make -C kvp-daemon` when they are missing or older than their
-# sources), Debian's /usr/sbin/hv_kvp_daemon, ip, mkfs.ext4. ic_clock.c is
+# Debian's /usr/sbin/hv_kvp_daemon, ip, mkfs.ext4, and hvis's
+# kvp-daemon/hvis_kvp_daemon and hvis_vss_daemon (built here with `make -C
+# kvp-daemon` when stale), which travel in the image and are copied to the
+# guest's /tmp first: a checkout under the host's /tmp is hidden in the
+# guest. ic_clock.c is
 # built static and carried in the image (/hvis/ic_clock).
 # Files: build/RELEASE/ic-DRIVER/ (console.log, hvcore.log, ctl.log,
 # e2e.ktap, share/ (the read-write 9p share: shutdown markers), vss.img).
@@ -77,11 +79,18 @@ suite_prepare() {
 		result "not ok" "build: selftests/ic/ic_clock.c" "$(head -n 3 "$wdir/ic_clock.err")"
 		return 1
 	fi
-	# The daemons run from this tree in the guest: build them if stale.
+	# hvis's daemons, built here if stale, run in the guest ...
 	if [ -f "$top/kvp-daemon/Makefile" ] &&
 		! make -s -C "$top/kvp-daemon" >"$wdir/kvp-daemon.log" 2>&1; then
 		result "not ok" "build: make -C kvp-daemon" "$(tail -n 3 "$wdir/kvp-daemon.log" | tr '\n' '|')"
 	fi
+
+	# ... and travel in the image: the guest hides the host's /tmp, where
+	# a checkout may live.
+	for f in hvis_kvp_daemon hvis_vss_daemon; do
+		[ -x "$top/kvp-daemon/$f" ] &&
+			E2E_MKINITRAMFS+=(-f "$top/kvp-daemon/$f:/hvis/$f")
+	done
 
 	share=$wdir/share
 	rm -rf "$share"
