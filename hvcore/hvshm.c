@@ -236,9 +236,39 @@ static void hvshm_signal_guest(struct transport *t, uint32_t vcpu,
 	hb->raise(hb->opaque, vcpu);
 }
 
+static void hvshm_drop_messages(struct transport *t)
+{
+	struct hvshm_bar *hb = hvshm_bar_of(t);
+	struct hvis_synic_message *slot;
+	uint32_t i, dropped = 0;
+
+	for (i = 0; i < t->nr_vcpus; i++) {
+		slot = hvshm_simp_slot(hb, i);
+		dropped += hb->queues[i].count;
+		hb->queues[i].head = hb->queues[i].count = 0;
+		if (__atomic_load_n(hvshm_u32(slot, offsetof(struct hvis_synic_message,
+							     message_type)),
+				    __ATOMIC_ACQUIRE)) {
+			dropped++;
+			slot->message_flags = 0;
+			/* Pairs with the guest's load-acquire of message_type. */
+			__atomic_store_n(hvshm_u32(slot, offsetof(struct hvis_synic_message,
+								  message_type)),
+					 0, __ATOMIC_RELEASE);
+		}
+	}
+	if (hb->retry_timer)
+		evloop_del_timer(hb->loop, hb->retry_timer);
+	hb->retry_timer = 0;
+	if (dropped)
+		log_msg("hvshm: dropped %u messages the rebooted guest never read",
+			dropped);
+}
+
 static const struct transport_ops hvshm_transport_ops = {
 	.post_to_guest = hvshm_post_to_guest,
 	.signal_guest = hvshm_signal_guest,
+	.drop_messages = hvshm_drop_messages,
 };
 
 static void hvshm_handle_post(struct hvshm_bar *hb)

@@ -21,6 +21,14 @@ struct transport_ops {
 			     const void *msg, uint32_t len);
 	/* Set event flag @relid of SINT 2 on @vcpu and interrupt that vCPU. */
 	void (*signal_guest)(struct transport *t, uint32_t vcpu, uint32_t relid);
+	/*
+	 * Optional.  The guest started over without an unload (a reboot): drop
+	 * the messages still queued or sitting unread in its message slots for
+	 * the connection that is gone, so that the new one's answers are not
+	 * stuck behind them (its earlier interrupts went to a guest that was
+	 * not listening).
+	 */
+	void (*drop_messages)(struct transport *t);
 };
 
 /*

@@ -270,6 +270,12 @@ void vm_guest_exited(struct vm *vm, int code)
 	evloop_stop(vm->loop, code);
 }
 
+void vm_guest_reset(struct vm *vm)
+{
+	log_msg("guest reset: its VMBus connection is dropped");
+	vmbus_server_reset(vm->server);
+}
+
 int vm_run(struct vm *vm)
 {
 	int code = evloop_run(vm->loop);

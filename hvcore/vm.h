@@ -96,4 +96,11 @@ int vm_run(struct vm *vm);
 /* The backend saw the guest end: stop the loop with @code. */
 void vm_guest_exited(struct vm *vm, int code);
 
+/*
+ * The backend reset the machine and the guest starts over: its VMBus
+ * connection is gone with the kernel that made it, so stop serving its rings
+ * (the next kernel reuses those pages) before that kernel runs.
+ */
+void vm_guest_reset(struct vm *vm);
+
 #endif

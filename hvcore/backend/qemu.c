@@ -176,8 +176,12 @@ static void qemu_mem_destroy(struct vm *vm)
 	vm->backend_priv = NULL;
 }
 
-/* QMP tells why QEMU is exiting; its exit status alone cannot. */
-static void qemu_qmp_line(struct qemu *q, const char *line)
+/*
+ * QMP tells why QEMU is exiting, which its exit status alone cannot, and
+ * when it reset the machine (a reboot when the guest runs with
+ * -action reboot=reset), which nothing on the ivshmem side shows.
+ */
+static void qemu_qmp_line(struct vm *vm, struct qemu *q, const char *line)
 {
 	const char *r;
 	size_t n;
@@ -187,6 +191,10 @@ static void qemu_qmp_line(struct qemu *q, const char *line)
 
 		if (send(q->qmp_fd, caps, sizeof(caps) - 1, MSG_NOSIGNAL) < 0)
 			log_msg("qemu: QMP: %s", strerror(errno));
+		return;
+	}
+	if (strstr(line, "\"RESET\"")) {
+		vm_guest_reset(vm);
 		return;
 	}
 	if (!strstr(line, "\"SHUTDOWN\""))
@@ -235,7 +243,7 @@ static void qemu_qmp_cb(void *opaque, uint32_t events)
 	q->qmp_buf[q->qmp_len] = '\0';
 	while ((nl = strchr(q->qmp_buf, '\n'))) {
 		*nl = '\0';
-		qemu_qmp_line(q, q->qmp_buf);
+		qemu_qmp_line(vm, q, q->qmp_buf);
 		q->qmp_len -= (size_t)(nl + 1 - q->qmp_buf);
 		memmove(q->qmp_buf, nl + 1, q->qmp_len + 1);
 	}

@@ -400,6 +400,8 @@ static uint32_t handle_initiate_contact(struct vmbus_server *s,
 			  HVIS_VMBUS_VERSION_MAJOR(s->version),
 			  HVIS_VMBUS_VERSION_MINOR(s->version));
 		vmbus_disconnect(s);
+		if (s->t->ops->drop_messages)
+			s->t->ops->drop_messages(s->t);
 	}
 	if (s->unload_pending)
 		log_guest("vmbus: INITIATE_CONTACT before the UNLOAD_RESPONSE: not sending it");
@@ -828,4 +830,6 @@ void vmbus_server_list(struct vmbus_server *s, FILE *fp)
 void vmbus_server_reset(struct vmbus_server *s)
 {
 	vmbus_disconnect(s);
+	if (s->t->ops->drop_messages)
+		s->t->ops->drop_messages(s->t);
 }

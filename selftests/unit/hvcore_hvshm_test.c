@@ -285,6 +285,34 @@ static bool hvshm_test_retry_timer(void)
 	return true;
 }
 
+/*
+ * A rebooted guest never reads what was posted to the kernel before it:
+ * dropping empties the slot and the queue, so the next message goes straight
+ * in and raises an interrupt the new kernel sees.
+ */
+static bool hvshm_test_drop_messages(void)
+{
+	struct hvshm_test ht;
+	struct hvis_synic_message *slot;
+	uint8_t msg[8] = { 1 };
+
+	KTAP_CHECK(hvshm_test_setup(&ht, 2));
+	slot = hvshm_test_slot(&ht, 1);
+	KTAP_CHECK(!ht.t->ops->post_to_guest(ht.t, 1, msg, sizeof(msg)));
+	KTAP_CHECK(!ht.t->ops->post_to_guest(ht.t, 1, msg, sizeof(msg)));
+	KTAP_CHECK(slot->message_type == HVIS_MSG_VMBUS && ht.raised[1] == 1);
+	ht.t->ops->drop_messages(ht.t);
+	KTAP_CHECK(slot->message_type == HVIS_MSG_NONE && !slot->message_flags);
+	msg[0] = 7;
+	KTAP_CHECK(!ht.t->ops->post_to_guest(ht.t, 1, msg, sizeof(msg)));
+	KTAP_CHECK(ht.raised[1] == 2 && !(slot->message_flags & HVIS_MSG_FLAG_PENDING));
+	KTAP_CHECK(hvshm_test_consume(&ht, 1, true) == 7);
+	/* Nothing of the old connection is left behind it. */
+	KTAP_CHECK(slot->message_type == HVIS_MSG_NONE && ht.raised[1] == 2);
+	hvshm_test_teardown(&ht);
+	return true;
+}
+
 static bool hvshm_test_signal_guest(void)
 {
 	struct hvshm_test ht;
@@ -315,6 +343,8 @@ static const struct ktap_case hvshm_test_cases[] = {
 	{ "SIMP messages queued behind PENDING until EOM", hvshm_test_queue_eom },
 	{ "full SIMP queue refuses with ENOSPC", hvshm_test_queue_full },
 	{ "slot freed without EOM: retry timer delivers", hvshm_test_retry_timer },
+	{ "drop_messages empties slot and queue of a rebooted guest",
+	  hvshm_test_drop_messages },
 	{ "signal_guest sets SIEFP flags, ignores out of range",
 	  hvshm_test_signal_guest },
 };
