@@ -19,6 +19,8 @@
 #  - dpkg-buildpackage -us -uc, lintian (no error or warning), apt-get
 #    install of the three packages (the dkms hook must build for every
 #    kernel), then purge (everything gone, in-tree modules back);
+#  - hvis-tools' .deb unpacked into a guest that boots systemd: its udev
+#    rule and units must start the daemons (selftests/tools, both kernels);
 #  - rpmbuild -bb of hvis.spec (--nodeps: Debian's rpm database does not
 #    know the dpkg-installed build dependencies);
 #  - make install / make uninstall with DESTDIR.
@@ -516,6 +518,34 @@ else
 		"$(tail -n 4 "$logdir/dpkg-buildpackage.log" | tr '\n' '|')"
 	skip_rest "no .debs" "${deb_descs[@]}"
 fi
+
+# --- 6b. hvis-tools in a guest that boots systemd (selftests/tools) ---
+# The package's rule and units, installed in the guest's root, must start
+# hvis's daemons when hv_utils creates /dev/vmbus/hv_kvp and hv_vss.
+tools_deb=$(ls "$work/deb/hvis-tools_${version}_"*.deb 2>/dev/null | head -n 1)
+for k in "${kernels[@]}"; do
+	[[ $k == *" missing" ]] && continue
+	desc="hvis-tools in a systemd guest on $k: its udev rule starts the daemons"
+	if [ -z "$tools_deb" ]; then
+		result "not ok" "$desc" "no hvis-tools .deb was built (see dpkg-buildpackage above)"
+		continue
+	fi
+	echo "== e2e tools $k" >&2
+	log=$logdir/tools-$k.log
+	HVIS_BUILD_DIR=$work/e2e HVIS_TOOLS_DEB=$tools_deb scripts/e2e.sh "$k" tools \
+		>"$log" 2>&1 </dev/null
+	rc=$?
+	okn=$(grep -cE '^ok [0-9]+' "$log")
+	notokn=$(grep -cE '^not ok [0-9]+' "$log")
+	if [ "$rc" = 0 ] && [ "$notokn" = 0 ] && [ "$okn" -gt 0 ]; then
+		result ok "$desc: $okn ok" \
+			"$(grep -m1 -E "^ok .*rule started hvis-kvp" "$log" | sed -E 's/^ok [0-9]+ e2e //')" \
+			"$(grep -m1 -E "^ok .*appeared" "$log" | sed -E 's/^ok [0-9]+ e2e //')"
+	else
+		result "not ok" "$desc" "e2e.sh exit $rc, $okn ok, $notokn not ok (build/packaging/tools-$k.log)" \
+			"$(grep -E '^not ok' "$log" | head -n 3 | tr '\n' '|')"
+	fi
+done
 
 # --- 7. RPM ---
 echo "== rpmbuild" >&2

@@ -40,6 +40,13 @@
 #                                      rest of the request line)
 #   HVIS-HOST-REQ max-version X.Y   -> hvcore ctl max-version X.Y (applies at
 #                                      the guest's next INITIATE_CONTACT)
+#   HVIS-HOST-REQ ctl CMD...        -> hvcore ctl CMD... (waits up to 70 s
+#                                      for commands the guest answers); ok
+#                                      when the reply ends "ok"
+#   HVIS-HOST-REQ poll SECS ERE CMD... -> hvcore ctl CMD... every 0.5 s until
+#                                      a reply line matches ERE (no spaces
+#                                      in it); ok when one did within SECS
+# With E2E_ACK the reply file's body is hvcore's reply less its final "ok".
 # Requests may appear anywhere on a console line (kernel output can share
 # it); each is acted on once, in order, and becomes a host KTAP line. The
 # garbage test must send check-alive and expect-log: without them those two
@@ -56,7 +63,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-rel=${1:?usage: e2e.sh RELEASE [vmbus|storage|input|ic]}
+rel=${1:?usage: e2e.sh RELEASE [vmbus|storage|input|ic|tools]}
 suite=${2:-vmbus}
 out=${HVIS_BUILD_DIR:-$top/build}/$rel
 mkdir -p "$out"
@@ -70,6 +77,7 @@ vmbus)	. "$top/scripts/lib/suite-vmbus.sh" ;;
 storage) . "$top/selftests/storage/suite.sh" ;;
 input)	. "$top/selftests/input/suite.sh" ;;
 ic)	. "$top/selftests/ic/suite.sh" ;;
-*)	echo "e2e.sh: unknown suite '$suite' (vmbus, storage, input or ic)" >&2; exit 2 ;;
+tools)	. "$top/selftests/tools/suite.sh" ;;
+*)	echo "e2e.sh: unknown suite '$suite' (vmbus, storage, input, ic or tools)" >&2; exit 2 ;;
 esac
 e2e_main

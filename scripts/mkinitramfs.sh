@@ -39,6 +39,13 @@
 # rc=N with N from /run/hvis-rc (1 when the program left none: it was cut
 # short), syncs and halts, powers off or reboots with -f.
 #
+# A test program that wants a real init (systemd) leaves "NEWROOT INIT
+# [ARGS...]" in /run/hvis-switch-root and returns: /init then moves /dev,
+# /proc, /sys and /run (with what is mounted under them) into NEWROOT, a
+# mount point the program prepared, and hands PID 1 over with switch_root.
+# From then on the new root's own programs print the results, the kernel
+# log (HVIS-DMESG) and HVIS-GUEST-DONE, and power off.
+#
 # Each MODULE.ko lands in /lib/modules/RELEASE/extra/ and is loaded at boot, in
 # command-line order: hv_vmbus with insmod by path (it carries the in-tree name,
 # so modprobe must never pick Debian's copy instead), the others with modprobe
@@ -260,6 +267,16 @@ if [ -x /hvis/run ] && [ "$shell" = 0 ]; then
 		rc=$?
 		kill -0 $run 2>/dev/null || break
 	done
+	if [ "$rc" = 0 ] && [ -s /run/hvis-switch-root ]; then
+		read -r newroot newinit args </run/hvis-switch-root
+		rm -f /run/hvis-switch-root
+		for d in dev proc sys run; do
+			mount --move "/$d" "$newroot/$d" ||
+				echo "HVIS-GUEST-SWITCH-FAILED mount --move /$d"
+		done
+		# shellcheck disable=SC2086 # ARGS are words
+		exec switch_root "$newroot" "$newinit" $args
+	fi
 	echo "HVIS-GUEST-DONE rc=$rc"
 	sync
 	poweroff -f

@@ -75,6 +75,29 @@ ctl() {
 	return $rc
 }
 
+# hvcore ctl for commands that wait on the guest (KVP: up to 35 s); the
+# reply, less its final "ok", is kept in $ctl_reply and logged with the command.
+e2e_ctl_wait() {
+	local rc
+	ctl_reply=$(timeout 70 "$hvcore" ctl --socket "$sock" "$@" 2>&1)
+	rc=$?
+	printf '> %s\n%s\n' "$*" "$ctl_reply" >>"$wdir/ctl.log"
+	[ "$(tail -n 1 <<<"$ctl_reply")" = ok ] && ctl_reply=$(sed '$d' <<<"$ctl_reply")
+	return $rc
+}
+
+e2e_poll() {	# SECONDS ERE CMD...: e2e_ctl_wait CMD until a reply line matches
+	local secs=$1 re=$2 t0
+	shift 2
+	t0=$(date +%s.%N)
+	while :; do
+		e2e_ctl_wait "$@" && grep -qE -- "$re" <<<"$ctl_reply" && return 0
+		[ "$(awk -v a="$(date +%s.%N)" -v b="$t0" -v s="$secs" 'BEGIN { print (a - b >= s) }')" = 1 ] &&
+			return 1
+		sleep 0.5
+	done
+}
+
 # The program /init runs: wait for the suite's vmbus devices (timing the
 # boot), run the suite's guest script, then hand the kernel log to the host.
 # usage: e2e_guest_run SCRIPT-IN-GUEST [VAR=VALUE...] (exported to it)
@@ -106,7 +129,7 @@ EOF
 
 # The common requests; returns 1 for an unknown verb.
 e2e_common_request() {
-	local req=$1 re line
+	local req=$1 re line t0
 	shift
 	case ${1:-} in
 	offer)
@@ -132,6 +155,23 @@ e2e_common_request() {
 		else
 			result "not ok" "host: max-version ${2:-?} on request: hvcore ctl failed" \
 				"$(tail -n 2 "$wdir/ctl.log" | tr '\n' ' ')"
+		fi ;;
+	ctl)
+		shift
+		if e2e_ctl_wait "$@"; then
+			result ok "host: ctl $*" "$(head -n 1 <<<"$ctl_reply")"
+		else
+			result "not ok" "host: ctl $*" "$(tail -n 2 <<<"$ctl_reply" | tr '\n' ' ')"
+		fi ;;
+	poll)
+		shift
+		t0=$(date +%s.%N)
+		if [[ ${1:-} =~ ^[0-9]+$ ]] && [ -n "${2:-}" ] && e2e_poll "$@"; then
+			result ok "host: ctl ${*:3} matched /$2/ after $(since "$t0")s" \
+				"$(grep -m1 -E -- "$2" <<<"$ctl_reply")"
+		else
+			result "not ok" "host: ctl ${*:3} did not match /${2:-}/ within ${1:-?}s" \
+				"last reply: $(head -n 2 <<<"$ctl_reply" | tr '\n' ' ')"
 		fi ;;
 	check-alive)
 		saw_alive=1

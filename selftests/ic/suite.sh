@@ -28,13 +28,8 @@
 # Files: build/RELEASE/ic-DRIVER/ (console.log, hvcore.log, ctl.log,
 # e2e.ktap, share/ (the read-write 9p share: shutdown markers), vss.img).
 #
-# Host requests, besides the common ones (scripts/lib/e2e.sh); the guest
-# waits for the reply file (E2E_ACK), whose body is hvcore's reply less its
-# final "ok":
-#   ctl CMD...              -> hvcore ctl CMD...; ok when the reply ends "ok"
-#   poll SECONDS ERE CMD... -> hvcore ctl CMD... every 0.5 s until a line of
-#                              the reply matches ERE (no spaces in it); ok
-#                              when one did within SECONDS
+# Host requests, besides the common ones (scripts/lib/e2e.sh: ctl, poll
+# and the rest); the guest waits for the reply file (E2E_ACK):
 #   reboot | shutdown       -> hvcore ctl reboot|shutdown (the guest's
 #                              answer); the guest then goes down through
 #                              its shutdown path (/init, /hvis/on-shutdown)
@@ -126,52 +121,11 @@ HVIS_IC_HEARTBEAT=57164f39-9115-4e78-ab55-382f3bd5422d
 HVIS_IC_KVP=a9a0f4e7-5a45-4d96-b827-8a841e8c03e6
 HVIS_IC_VSS=35fa2e29-ea23-4236-96ae-3a6ebacba440
 
-# hvcore ctl with the IC commands' longer waits (KVP: 35 s for the guest);
-# $ctl_reply is the reply less its final "ok".
-ic_ctl() {
-	local rc
-	ctl_reply=$(timeout 70 "$hvcore" ctl --socket "$sock" "$@" 2>&1)
-	rc=$?
-	printf '> %s\n%s\n' "$*" "$ctl_reply" >>"$wdir/ctl.log"
-	[ "$(tail -n 1 <<<"$ctl_reply")" = ok ] && ctl_reply=$(sed '$d' <<<"$ctl_reply")
-	return $rc
-}
-
-ic_poll() {	# SECONDS ERE CMD...
-	local secs=$1 re=$2 t0
-	shift 2
-	t0=$(date +%s.%N)
-	while :; do
-		ic_ctl "$@" && grep -qE -- "$re" <<<"$ctl_reply" && return 0
-		[ "$(awk -v a="$(date +%s.%N)" -v b="$t0" -v s="$secs" 'BEGIN { print (a - b >= s) }')" = 1 ] &&
-			return 1
-		sleep 0.5
-	done
-}
-
 suite_request() {
-	local t0
 	case ${1:-} in
-	ctl)
-		shift
-		if ic_ctl "$@"; then
-			result ok "host: ctl $*" "$(head -n 1 <<<"$ctl_reply")"
-		else
-			result "not ok" "host: ctl $*" "$(tail -n 2 <<<"$ctl_reply" | tr '\n' ' ')"
-		fi ;;
-	poll)
-		shift
-		t0=$(date +%s.%N)
-		if [[ ${1:-} =~ ^[0-9]+$ ]] && [ -n "${2:-}" ] && ic_poll "$@"; then
-			result ok "host: ctl ${*:3} matched /$2/ after $(since "$t0")s" \
-				"$(grep -m1 -E -- "$2" <<<"$ctl_reply")"
-		else
-			result "not ok" "host: ctl ${*:3} did not match /${2:-}/ within ${1:-?}s" \
-				"last reply: $(head -n 2 <<<"$ctl_reply" | tr '\n' ' ')"
-		fi ;;
 	reboot|shutdown)
 		ic_saw+=("$1")
-		if ic_ctl "$1"; then
+		if e2e_ctl_wait "$1"; then
 			result ok "host: hvcore ctl $1: the guest accepted"
 		else
 			result "not ok" "host: hvcore ctl $1" "$(tail -n 2 <<<"$ctl_reply" | tr '\n' ' ')"
