@@ -396,6 +396,16 @@ static int qemu_build_argv(struct vm *vm, struct qemu *q, char **argv)
 	qemu_add_arg(argv, &argc, "%s", q->use_kvm ? "host" : "max");
 	qemu_add_arg(argv, &argc, "-machine");
 	qemu_add_arg(argv, &argc, "q35,memory-backend=ram");
+	/*
+	 * A Hyper-V VM offers no ACPI sleep states unless hibernation is
+	 * configured for it, and the in-tree drivers read S4 as that
+	 * (hv_is_hibernation_supported()): with it, hv_balloon ignores
+	 * balloon and hot-add requests.
+	 */
+	qemu_add_arg(argv, &argc, "-global");
+	qemu_add_arg(argv, &argc, "ICH9-LPC.disable_s3=1");
+	qemu_add_arg(argv, &argc, "-global");
+	qemu_add_arg(argv, &argc, "ICH9-LPC.disable_s4=1");
 	qemu_add_arg(argv, &argc, "-m");
 	qemu_add_arg(argv, &argc, "%uM", cfg->memory_mib);
 	qemu_add_arg(argv, &argc, "-smp");
