@@ -4,6 +4,8 @@
  * ones it returns (deflate), never below the floor and never a page that
  * was not ballooned.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>

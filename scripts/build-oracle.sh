@@ -42,6 +42,8 @@ declare -A ORACLE_FILES=(
 	[hv_utils]="drivers/hv/hv_util.c drivers/hv/hv_kvp.c drivers/hv/hv_snapshot.c
 		drivers/hv/hv_utils_transport.c drivers/hv/hv_utils_transport.h
 		drivers/hv/hyperv_vmbus.h drivers/hv/hv_trace.h"
+	[hv_balloon]="drivers/hv/hv_balloon.c drivers/hv/hyperv_vmbus.h
+		drivers/hv/hv_trace_balloon.h"
 )
 # 6.12 moved fcopy out of the kernel driver (to uio_hv_generic + a daemon).
 declare -A ORACLE_SERIES_FILES=(
@@ -126,6 +128,9 @@ for m in "$@"; do
 	else
 		printf 'obj-m := %s.o\n%s-y := %s\n' "$m" "$m" "${objs[*]}" >"$mdir/Kbuild"
 	fi
+	# Trace headers are found through the module's own directory, as the
+	# in-tree Makefiles' CFLAGS_<obj>.o = -I$(src) do.
+	printf 'ccflags-y += -I$(src)\n' >>"$mdir/Kbuild"
 	rm -f "$out/$m.ko"
 	# kbuild does not track KBUILD_EXTRA_SYMBOLS: after hvis's exports
 	# changed, drop modpost's output so the CRCs are taken again.
