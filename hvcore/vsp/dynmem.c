@@ -113,6 +113,8 @@ static void dm_status(struct dm_dev *dm, const struct hvis_dm_status *s)
 
 	if (dm->status_last_ns && now - dm->status_last_ns > dm->status_max_gap_ns)
 		dm->status_max_gap_ns = now - dm->status_last_ns;
+	if (dm->status_last_ns && now - dm->status_last_ns > dm->status_window_gap_ns)
+		dm->status_window_gap_ns = now - dm->status_last_ns;
 	dm->status_last_ns = now;
 	dm->status = *s;
 	dm->status_count++;
@@ -229,7 +231,14 @@ static void dm_reset(struct vmbus_dev *dev)
  *   max-version=X.Y   the highest version accepted (2.0, 1.0 or 0.3)
  *   hot-add-base=MIB  the guest kernel was booted with mem=MIB M: RAM above
  *                     it is hidden and may be offered by 'hot-add'
+ *   hot-add-end=MIB   where the hidden RAM ends.  By default the last
+ *                     128 MiB block of RAM is not offered: under QEMU the
+ *                     firmware (SeaBIOS) keeps its tables in the top
+ *                     256 KiB, e820-reserved, so the guest cannot add it.
  */
+/* The hot-add unit hvcore's arguments use: 128 MiB, in 4 KiB pages. */
+#define DM_HOT_ADD_BLOCK	HVIS_DM_MIB_PAGES(128)
+
 static int dm_parse_args(struct dm_dev *dm, const char *args)
 {
 	char buf[256], *tok, *save = NULL;
@@ -237,7 +246,7 @@ static int dm_parse_args(struct dm_dev *dm, const char *args)
 	unsigned long mib;
 
 	if (!args)
-		return 0;
+		args = "";
 	if (strlen(args) >= sizeof(buf))
 		return -E2BIG;
 	strcpy(buf, args);
@@ -252,11 +261,23 @@ static int dm_parse_args(struct dm_dev *dm, const char *args)
 			   mib && !(mib % 128) &&
 			   HVIS_DM_MIB_PAGES(mib) < dm->ram_pages) {
 			dm->ha_base_pfn = HVIS_DM_MIB_PAGES(mib);
+		} else if (sscanf(tok, "hot-add-end=%lu%c", &mib, &end) == 1 &&
+			   mib && !(mib % 128) &&
+			   HVIS_DM_MIB_PAGES(mib) <= dm->ram_pages) {
+			dm->ha_end_pfn = HVIS_DM_MIB_PAGES(mib);
 		} else {
-			log_msg("dynmem: bad argument \"%s\" (max-version=2.0|1.0|0.3, hot-add-base=<MiB, multiple of 128, below RAM>)",
+			log_msg("dynmem: bad argument \"%s\" (max-version=2.0|1.0|0.3, hot-add-base=<MiB>, hot-add-end=<MiB>: multiples of 128 within RAM)",
 				tok);
 			return -EINVAL;
 		}
+	}
+	if (!dm->ha_end_pfn && dm->ram_pages > DM_HOT_ADD_BLOCK)
+		dm->ha_end_pfn = (dm->ram_pages - 1) / DM_HOT_ADD_BLOCK *
+				 DM_HOT_ADD_BLOCK;
+	if (dm->ha_base_pfn && dm->ha_base_pfn >= dm->ha_end_pfn) {
+		log_msg("dynmem: no RAM to hot-add between hot-add-base and hot-add-end (%llu MiB of RAM; the last 128 MiB block is the firmware's unless hot-add-end says otherwise)",
+			(unsigned long long)dm->ram_pages >> (20 - HVIS_PAGE_SHIFT));
+		return -EINVAL;
 	}
 	return 0;
 }

@@ -282,18 +282,17 @@ void dm_balloon_pump(struct dm_dev *dm, const struct guest_mem *mem)
 	}
 }
 
-int dm_hot_add(struct dm_dev *dm, const struct guest_mem *mem,
-	       uint64_t pages, const char **why)
+/*
+ * Send a hot-add request for [@start, @start + @pages), which must end at
+ * or below @limit, once the checks pass.
+ */
+static int dm_hot_add_send(struct dm_dev *dm, uint64_t start, uint64_t pages,
+			   uint64_t limit, const char **why)
 {
 	struct hvis_dm_hot_add req = { 0 };
-	uint64_t align, start;
+	uint64_t align;
 	int r;
 
-	(void)mem;
-	if (!dm->ha_base_pfn) {
-		*why = "no hidden RAM: add the device with hot-add-base=<MiB> and boot the guest with mem=<MiB>M";
-		return -EINVAL;
-	}
 	if (!dm->caps_ok || !(dm->caps & HVIS_DM_CAP_HOT_ADD)) {
 		*why = "the guest cannot hot-add";
 		return -EOPNOTSUPP;
@@ -303,12 +302,11 @@ int dm_hot_add(struct dm_dev *dm, const struct guest_mem *mem,
 		return -EBUSY;
 	}
 	align = HVIS_DM_MIB_PAGES(1ull << HVIS_DM_CAP_HOT_ADD_ALIGN_LOG2(dm->caps));
-	start = dm->ha_base_pfn + dm->ha_added;
 	if (!pages || pages % align || pages > HVIS_DM_RANGE_MAX_PAGES) {
 		*why = "size must be a non-zero multiple of the guest's alignment";
 		return -EINVAL;
 	}
-	if (start + pages > dm->ram_pages) {
+	if (start + pages > limit) {
 		*why = "not that much hidden RAM left";
 		return -ENOSPC;
 	}
@@ -320,7 +318,46 @@ int dm_hot_add(struct dm_dev *dm, const struct guest_mem *mem,
 	}
 	dm->wait = DM_WAIT_HOT_ADD;
 	dm->ha_asked = (uint32_t)pages;
+	return 0;
+}
+
+int dm_hot_add(struct dm_dev *dm, const struct guest_mem *mem,
+	       uint64_t pages, const char **why)
+{
+	uint64_t start = dm->ha_base_pfn + dm->ha_added;
+	int r;
+
+	(void)mem;
+	if (!dm->ha_base_pfn) {
+		*why = "no hidden RAM: add the device with hot-add-base=<MiB> and boot the guest with mem=<MiB>M";
+		return -EINVAL;
+	}
+	r = dm_hot_add_send(dm, start, pages, dm->ha_end_pfn, why);
+	if (r)
+		return r;
+	dm->ha_bad = false;
 	dm->ha_offered = start + pages - dm->ha_base_pfn;
+	return 0;
+}
+
+/*
+ * The guest's second memory block (the first holds the low megabyte and
+ * firmware's holes) is RAM the guest kernel has, in any guest of more
+ * than two blocks.
+ */
+int dm_hot_add_overlap(struct dm_dev *dm, uint64_t pages, const char **why)
+{
+	uint64_t align = HVIS_DM_MIB_PAGES(1ull << HVIS_DM_CAP_HOT_ADD_ALIGN_LOG2(dm->caps));
+	int r;
+
+	if (2 * align > dm_visible_pages(dm)) {
+		*why = "the guest has no RAM block to overlap";
+		return -EINVAL;
+	}
+	r = dm_hot_add_send(dm, align, pages, dm_visible_pages(dm), why);
+	if (r)
+		return r;
+	dm->ha_bad = true;
 	return 0;
 }
 
@@ -336,6 +373,15 @@ void dm_hot_add_response(struct dm_dev *dm,
 		return;
 	}
 	dm->wait = DM_WAIT_NONE;
+	if (dm->ha_bad) {
+		if (got)
+			log_guest("dynmem: relid %u: guest hot-added %u pages of a range overlapping its RAM",
+				  relid, got);
+		else
+			log_msg("dynmem: relid %u: guest refused the overlapping hot-add range (result %u)",
+				relid, msg->result);
+		return;
+	}
 	if (got > dm->ha_asked) {
 		log_guest("dynmem: relid %u: guest claims %u pages hot-added of %u offered",
 			  relid, got, dm->ha_asked);

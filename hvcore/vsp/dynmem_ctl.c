@@ -52,6 +52,7 @@ static uint64_t dm_ms_since(uint64_t then_ns)
 static void dm_memory(struct dm_dev *dm, const struct guest_mem *mem, FILE *out)
 {
 	int64_t res = dm_host_resident(mem);
+	uint64_t gap;
 
 	if (dm->version)
 		fprintf(out, "version %u.%u\n", HVIS_DM_VERSION_MAJOR(dm->version),
@@ -93,6 +94,16 @@ static void dm_memory(struct dm_dev *dm, const struct guest_mem *mem, FILE *out)
 		(unsigned long long)dm_ms_since(dm->status_last_ns));
 	fprintf(out, "status-max-gap-ms %llu\n",
 		(unsigned long long)(dm->status_max_gap_ns / 1000000));
+	/*
+	 * Since the previous "memory": what a caller measuring a stretch of
+	 * time (the guest under load) needs.  The open gap counts too, so a
+	 * guest that stopped reporting shows at once.
+	 */
+	gap = dm_ms_since(dm->status_last_ns);
+	if (dm->status_window_gap_ns / 1000000 > gap)
+		gap = dm->status_window_gap_ns / 1000000;
+	dm->status_window_gap_ns = 0;
+	fprintf(out, "status-gap-since-last-read-ms %llu\n", (unsigned long long)gap);
 	fprintf(out, "guest-avail-mib %llu\n", DM_PAGES_MIB(dm->status.num_avail));
 	fprintf(out, "guest-committed-mib %llu\n",
 		DM_PAGES_MIB(dm->status.num_committed));
@@ -126,7 +137,10 @@ static int dm_help(FILE *out)
 	fprintf(out, "memory              guest-reported pressure, balloon state, host resident RAM\n"
 		"balloon <MiB>       balloon until the guest keeps <MiB> (above: unballoon)\n"
 		"unballoon           give the guest every ballooned page back\n"
-		"hot-add <MiB>       offer <MiB> of the hidden RAM (hot-add-base=) to the guest\n");
+		"hot-add <MiB>       offer <MiB> of the hidden RAM (hot-add-base=) to the guest\n"
+		"inject hot-add-overlap <MiB>\n"
+		"                    offer <MiB> from the guest's second RAM block up: RAM it\n"
+		"                    already has, which it must refuse (a test of its checks)\n");
 	return 0;
 }
 
@@ -166,6 +180,18 @@ int dm_ctl(struct vmbus_dev *dev, int argc, char **argv, FILE *out)
 			return dm_error(out, r, why);
 		vmbus_chan_flush(ch);
 		fprintf(out, "offered-mib %llu\n", (unsigned long long)mib);
+		return 0;
+	}
+	if (!strcmp(argv[0], "inject")) {
+		if (argc != 3 || strcmp(argv[1], "hot-add-overlap") ||
+		    dm_parse_mib(argv[2], DM_PAGES_MIB(dm->ram_pages), &mib))
+			return dm_error(out, -EINVAL,
+					"usage: inject hot-add-overlap <MiB>");
+		r = dm_hot_add_overlap(dm, HVIS_DM_MIB_PAGES(mib), &why);
+		if (r)
+			return dm_error(out, r, why);
+		vmbus_chan_flush(ch);
+		fprintf(out, "offered-mib %llu overlapping\n", (unsigned long long)mib);
 		return 0;
 	}
 	fprintf(out, "error: unknown command '%s' (help)\n", argv[0]);

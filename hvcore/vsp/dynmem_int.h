@@ -38,6 +38,7 @@ struct dm_dev {
 	uint64_t status_count;
 	uint64_t status_last_ns;	/* CLOCK_MONOTONIC, 0: none yet */
 	uint64_t status_max_gap_ns;	/* longest gap between two reports */
+	uint64_t status_window_gap_ns;	/* the same since the last ctl memory */
 
 	/* Ballooned pages: one bit per 4 KiB page of the RAM file. */
 	uint64_t *bitmap;
@@ -55,9 +56,11 @@ struct dm_dev {
 
 	/* Hot-add: RAM from @ha_base_pfn up is hidden from the guest kernel. */
 	uint64_t ha_base_pfn;		/* 0: hot-add off */
+	uint64_t ha_end_pfn;		/* hot-add stops below it */
 	uint64_t ha_added;		/* pages the guest reported added */
 	uint64_t ha_offered;		/* pages offered, from @ha_base_pfn up */
 	uint32_t ha_asked;		/* pages the outstanding request asked */
+	bool ha_bad;			/* it was a bad range (inject): add nothing */
 };
 
 /* dynmem.c */
@@ -82,6 +85,8 @@ int64_t dm_host_resident(const struct guest_mem *mem);
 /* Offer @pages from the hidden RAM; 0 or -errno with @why set. */
 int dm_hot_add(struct dm_dev *dm, const struct guest_mem *mem,
 	       uint64_t pages, const char **why);
+/* Offer @pages of RAM the guest already has: it must refuse them. */
+int dm_hot_add_overlap(struct dm_dev *dm, uint64_t pages, const char **why);
 void dm_hot_add_response(struct dm_dev *dm,
 			 const struct hvis_dm_hot_add_response *msg);
 

@@ -123,6 +123,9 @@ static bool log_has(const char *want)
 
 	if (!fp)
 		return false;
+	/* The log grows over the whole run: the newest lines are the end. */
+	if (fseek(fp, -(long)(sizeof(text) - 1), SEEK_END))
+		rewind(fp);
 	n = fread(text, 1, sizeof(text) - 1, fp);
 	fclose(fp);
 	text[n] = 0;
@@ -252,6 +255,17 @@ static bool test_negotiation(void)
 	return true;
 }
 
+/* status-gap-since-last-read-ms of a fresh "memory", or -1. */
+static long window_gap_ms(void)
+{
+	const char *p = strstr(ctl_out("memory"), "status-gap-since-last-read-ms ");
+	long ms;
+
+	if (!p || sscanf(p, "status-gap-since-last-read-ms %ld", &ms) != 1)
+		return -1;
+	return ms;
+}
+
 static bool test_status(void)
 {
 	struct hvis_dm_status s = {
@@ -271,6 +285,13 @@ static bool test_status(void)
 	CHECK(ctl_has("memory", "guest-avail-mib 290\nguest-committed-mib 120\n"));
 	CHECK(ctl_has("memory", "status-age-ms "));
 	CHECK(!strstr(ctl_out("memory"), "status-max-gap-ms 0\n"));
+
+	/* The window gap: since the last read, the open gap included. */
+	usleep(60000);
+	CHECK(window_gap_ms() >= 60);		/* no report for 60 ms */
+	CHECK(dm_gsend(&g, &s, HVIS_DM_STATUS_REPORT, sizeof(s)));
+	CHECK(window_gap_ms() >= 60);		/* that report came late */
+	CHECK(window_gap_ms() < 50);		/* read again at once */
 	teardown();
 	return true;
 }
@@ -413,7 +434,7 @@ static bool test_hot_add(void)
 	};
 	struct gchan g;
 
-	CHECK(dm_setup("hot-add-base=128", &g));
+	CHECK(dm_setup("hot-add-base=128,hot-add-end=256", &g));
 	CHECK(ctl_has("hot-add 128", "error: the guest cannot hot-add"));
 	CHECK(dm_negotiate(&g, DM_CAPS));
 	CHECK(ctl_has("memory", "guest-ram-mib 128\n"));
@@ -436,7 +457,48 @@ static bool test_hot_add(void)
 	srv = vmbus_server_create(NULL, &dmem, &tp);
 	CHECK(vmbus_server_add_device(srv, "dynmem", "hot-add-base=100") < 0);
 	CHECK(vmbus_server_add_device(srv, "dynmem", "hot-add-base=256") < 0);
+	/* The last block is the firmware's unless hot-add-end says so. */
+	CHECK(vmbus_server_add_device(srv, "dynmem", "hot-add-base=128") < 0);
+	CHECK(log_has("no RAM to hot-add between hot-add-base and hot-add-end"));
+	CHECK(vmbus_server_add_device(srv, "dynmem", "hot-add-end=384") < 0);
+	CHECK(vmbus_server_add_device(srv, "dynmem", "hot-add-end=200") < 0);
 	CHECK(vmbus_server_add_device(srv, "dynmem", "bogus") < 0);
+	teardown();
+	return true;
+}
+
+/* A range the guest already has: its refusal is logged, nothing counted. */
+static bool test_hot_add_overlap(void)
+{
+	struct hvis_dm_hot_add *ha;
+	struct hvis_dm_hot_add_response resp = {
+		.page_count = 0, .result = HVIS_DM_HOT_ADD_SUCCESS,
+	};
+	struct gchan g;
+
+	CHECK(dm_setup(NULL, &g));
+	CHECK(dm_negotiate(&g, DM_CAPS));
+	CHECK(ctl_has("inject hot-add-overlap", "error: usage"));
+	CHECK(ctl_has("inject hot-add-overlap 64", "error: size must be"));
+	CHECK(ctl_has("inject hot-add-overlap 128", "offered-mib 128 overlapping"));
+	ha = dm_grecv(&g, HVIS_DM_MEM_HOT_ADD_REQUEST);
+	CHECK(ha && HVIS_DM_RANGE_START(ha->range) == 32768 &&
+	      HVIS_DM_RANGE_COUNT(ha->range) == 32768);
+	CHECK(dm_gsend(&g, &resp, HVIS_DM_MEM_HOT_ADD_RESPONSE, sizeof(resp)));
+	CHECK(log_has("guest refused the overlapping hot-add range"));
+	CHECK(ctl_has("memory", "guest-ram-mib 256\n"));
+	/*
+	 * A guest that takes it anyway is reported, and still not counted.
+	 * Guest-caused lines share one rate limit over the whole run: wait
+	 * for the token this one takes, so later cases keep theirs.
+	 */
+	usleep(1000000 / LOG_GUEST_PER_SEC + 20000);
+	CHECK(ctl_has("inject hot-add-overlap 128", "offered-mib 128 overlapping"));
+	CHECK(dm_grecv(&g, HVIS_DM_MEM_HOT_ADD_REQUEST));
+	resp.page_count = 32768;
+	CHECK(dm_gsend(&g, &resp, HVIS_DM_MEM_HOT_ADD_RESPONSE, sizeof(resp)));
+	CHECK(log_has("guest hot-added 32768 pages of a range overlapping its RAM"));
+	CHECK(ctl_has("memory", "guest-ram-mib 256\n"));
 	teardown();
 	return true;
 }
@@ -486,6 +548,7 @@ static const struct ktap_case cases[] = {
 	{ "balloon punches holes, refuses bad ranges, unballoons", test_balloon },
 	{ "partial unballoon of many ranges", test_unballoon_split },
 	{ "hot-add of hidden RAM", test_hot_add },
+	{ "hot-add range overlapping RAM is refused", test_hot_add_overlap },
 	{ "bad messages rescind the device with a reason", test_bad_messages },
 };
 
