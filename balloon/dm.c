@@ -2,7 +2,7 @@
 /*
  * hv_balloon - the guest side of Hyper-V dynamic memory: a VMBus driver
  * that negotiates the DM protocol (include/hvis/dynmem.h), reports memory
- * pressure once a second and balloons on the host's request.
+ * pressure once a second, balloons and hot-adds memory on the host's request.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -55,16 +55,12 @@ static void hv_dm_on_balloon(struct hv_dm *dm, const struct hvis_dm_balloon *b)
 	schedule_work(&dm->inflate_work);
 }
 
-/* Hot-add is not offered (no capability bit): say so, permanently. */
-static void hv_dm_on_hot_add(struct hv_dm *dm)
+static void hv_dm_on_hot_add(struct hv_dm *dm, const struct hvis_dm_hot_add *h)
 {
-	struct hvis_dm_hot_add_response resp = {
-		.page_count = 0, .result = HVIS_DM_HOT_ADD_SUCCESS,
-	};
-
-	pr_err_ratelimited("hot-add request refused: not supported by this driver\n");
-	if (hv_dm_send(dm, &resp, HVIS_DM_MEM_HOT_ADD_RESPONSE, sizeof(resp)))
-		pr_err_ratelimited("hot-add response not sent\n");
+	if (work_pending(&dm->hot_add_work))
+		pr_warn_ratelimited("hot-add request while one is pending\n");
+	WRITE_ONCE(dm->hot_add_range, h->range);
+	schedule_work(&dm->hot_add_work);
 }
 
 static void hv_dm_on_info(const struct hvis_dm_info *info)
@@ -108,7 +104,7 @@ static void hv_dm_on_message(struct hv_dm *dm, u32 len)
 		hv_dm_deflate(dm, msg);
 		break;
 	case HVIS_DM_MEM_HOT_ADD_REQUEST:
-		hv_dm_on_hot_add(dm);
+		hv_dm_on_hot_add(dm, msg);
 		break;
 	case HVIS_DM_INFO_MESSAGE:
 		hv_dm_on_info(msg);
@@ -179,7 +175,7 @@ static int hv_dm_negotiate(struct hv_dm *dm)
 		HVIS_DM_VERSION_MINOR(dm->version));
 
 	memset(&caps, 0, sizeof(caps));
-	caps.caps = HVIS_DM_CAP_BALLOON;
+	caps.caps = HVIS_DM_CAP_BALLOON | hv_dm_hot_add_caps();
 	caps.min_page_cnt = 0;
 	caps.max_page_number = ~0ull;
 	ret = hv_dm_request(dm, &caps, HVIS_DM_CAPABILITIES_REPORT,
@@ -198,8 +194,13 @@ static void hv_dm_post_status(struct hv_dm *dm)
 {
 	struct hvis_dm_status st;
 
-	if (!time_after(jiffies, dm->last_status + HZ))
-		return;		/* at most once a second */
+	/*
+	 * At most once a second.  Not time_after(): the thread wakes HZ after
+	 * its last post, often on that very tick, and a strict test would
+	 * skip it and make the period two seconds.
+	 */
+	if (time_before(jiffies, dm->last_status + HZ))
+		return;
 	memset(&st, 0, sizeof(st));
 	st.num_avail = si_mem_available();
 	st.num_committed = vm_memory_committed() +
@@ -235,6 +236,7 @@ static int hv_dm_probe(struct hv_device *hdev,
 	init_completion(&dm->status_kick);
 	xa_init_flags(&dm->pages, XA_FLAGS_LOCK_BH);
 	INIT_WORK(&dm->inflate_work, hv_dm_inflate_work);
+	INIT_WORK(&dm->hot_add_work, hv_dm_hot_add_work);
 	dm->last_status = jiffies - HZ - 1;
 	hv_set_drvdata(hdev, dm);
 
@@ -256,6 +258,7 @@ static int hv_dm_probe(struct hv_device *hdev,
 err_close_channel:
 	vmbus_close(hdev->channel);
 	cancel_work_sync(&dm->inflate_work);
+	cancel_work_sync(&dm->hot_add_work);
 	hv_dm_free_all(dm);
 err_free_dm:
 	hv_set_drvdata(hdev, NULL);
@@ -271,6 +274,10 @@ static HVIS_HV_REMOVE_TYPE hv_dm_remove(struct hv_device *hdev)
 	/* After the close no callback runs, so no work is scheduled again. */
 	vmbus_close(hdev->channel);
 	cancel_work_sync(&dm->inflate_work);
+	cancel_work_sync(&dm->hot_add_work);
+	if (atomic_long_read(&dm->nr_hot_added))
+		pr_info("%ld hot-added pages stay with the kernel\n",
+			atomic_long_read(&dm->nr_hot_added));
 	if (atomic_long_read(&dm->nr_ballooned))
 		pr_info("returning %ld ballooned pages to the kernel\n",
 			atomic_long_read(&dm->nr_ballooned));

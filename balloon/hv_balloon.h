@@ -23,7 +23,9 @@
  * them).  @pages (XA_FLAGS_LOCK_BH: stored from the work, erased from the
  * callback) maps every ballooned pfn to a value entry; @nr_ballooned
  * counts them.  @send_buf belongs to inflate_work, which never runs twice
- * at once.  @last_status is used only by the status thread.
+ * at once.  @hot_add_range follows the @balloon_pages rule, for
+ * hot_add_work; @nr_hot_added counts the pages it added (they stay when
+ * the driver goes).  @last_status is used only by the status thread.
  */
 struct hv_dm {
 	struct hv_device *hdev;
@@ -40,6 +42,10 @@ struct hv_dm {
 	u32 balloon_pages;
 	struct work_struct inflate_work;
 
+	u64 hot_add_range;
+	atomic_long_t nr_hot_added;
+	struct work_struct hot_add_work;
+
 	struct task_struct *status_thread;
 	struct completion status_kick;
 	unsigned long last_status;
@@ -54,5 +60,9 @@ void hv_dm_deflate(struct hv_dm *dm,
 		   const struct hvis_dm_unballoon_request *req);
 void hv_dm_free_all(struct hv_dm *dm);
 unsigned long hv_dm_floor(void);
+
+/* hot_add.c */
+u64 hv_dm_hot_add_caps(void);
+void hv_dm_hot_add_work(struct work_struct *work);
 
 #endif /* HVIS_BALLOON_HV_BALLOON_H */
