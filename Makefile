@@ -78,23 +78,14 @@ check:
 		fi; \
 		echo "== e2e tier: $$r" >&2; \
 		scripts/e2e.sh "$$r" >"$(KTAP_DIR)/e2e-$$r.ktap" 2>"$(KTAP_DIR)/e2e-$$r.err" </dev/null || true; \
-		for d in hvis intree; do \
-			echo "== e2e tier: $$r storage($$d)" >&2; \
-			HVIS_STORAGE_DRIVER=$$d scripts/e2e.sh "$$r" storage \
-				>"$(KTAP_DIR)/e2e-storage-$$d-$$r.ktap" \
-				2>"$(KTAP_DIR)/e2e-storage-$$d-$$r.err" </dev/null || true; \
-		done; \
-		for d in hvis intree; do \
-			echo "== e2e tier: $$r input($$d)" >&2; \
-			HVIS_INPUT_DRIVER=$$d scripts/e2e.sh "$$r" input \
-				>"$(KTAP_DIR)/e2e-input-$$d-$$r.ktap" \
-				2>"$(KTAP_DIR)/e2e-input-$$d-$$r.err" </dev/null || true; \
-		done; \
-		for d in hvis intree; do \
-			echo "== e2e tier: $$r ic($$d)" >&2; \
-			HVIS_IC_DRIVER=$$d scripts/e2e.sh "$$r" ic \
-				>"$(KTAP_DIR)/e2e-ic-$$d-$$r.ktap" \
-				2>"$(KTAP_DIR)/e2e-ic-$$d-$$r.err" </dev/null || true; \
+		for s in storage input ic balloon; do \
+			for d in hvis intree; do \
+				echo "== e2e tier: $$r $$s($$d)" >&2; \
+				env "HVIS_$$(echo $$s | tr a-z A-Z)_DRIVER=$$d" \
+					scripts/e2e.sh "$$r" $$s \
+					>"$(KTAP_DIR)/e2e-$$s-$$d-$$r.ktap" \
+					2>"$(KTAP_DIR)/e2e-$$s-$$d-$$r.err" </dev/null || true; \
+			done; \
 		done; \
 	done
 	@set -- build=$(KTAP_DIR)/build-hvcore.ktap build=$(KTAP_DIR)/build.ktap \

@@ -63,7 +63,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-rel=${1:?usage: e2e.sh RELEASE [vmbus|storage|input|ic|tools]}
+rel=${1:?usage: e2e.sh RELEASE [vmbus|storage|input|ic|tools|balloon]}
 suite=${2:-vmbus}
 out=${HVIS_BUILD_DIR:-$top/build}/$rel
 mkdir -p "$out"
@@ -78,6 +78,7 @@ storage) . "$top/selftests/storage/suite.sh" ;;
 input)	. "$top/selftests/input/suite.sh" ;;
 ic)	. "$top/selftests/ic/suite.sh" ;;
 tools)	. "$top/selftests/tools/suite.sh" ;;
-*)	echo "e2e.sh: unknown suite '$suite' (vmbus, storage, input, ic or tools)" >&2; exit 2 ;;
+balloon) . "$top/selftests/balloon/suite.sh" ;;
+*)	echo "e2e.sh: unknown suite '$suite' (vmbus, storage, input, ic, tools or balloon)" >&2; exit 2 ;;
 esac
 e2e_main

@@ -25,6 +25,7 @@
 #   E2E_ACK         1: a directory the host writes a reply into for every
 #                   request, shared with the guest over 9p (tag hvisack)
 #   E2E_MEMORY, E2E_CPUS  guest size (default HVIS_MEMORY / HVIS_CPUS)
+#   E2E_APPEND      more guest kernel command line (e.g. mem=1024M)
 #
 # Replies to requests (E2E_ACK=1): the host numbers the requests from 1 in
 # console order and, once it has acted, writes file <n> in the share: first
@@ -34,7 +35,7 @@
 
 E2E_LABEL=${E2E_LABEL:-}
 E2E_MODULES=() E2E_MKINITRAMFS=() E2E_HVCORE=() E2E_QEMU=()
-E2E_DEVICES=0 E2E_ACK=0
+E2E_DEVICES=0 E2E_ACK=0 E2E_APPEND=""
 E2E_MEMORY=${HVIS_MEMORY:-512} E2E_CPUS=${HVIS_CPUS:-2}
 
 hvcore=${HVIS_HVCORE:-$top/hvcore/hvcore}
@@ -228,7 +229,7 @@ saw_alive=0 saw_log=0 alive_at="" devices_up="" devices_wall="" lineno=0
 e2e_boot() {
 	local args=() a raw line before req nreq=0 w qextra
 	args=(--kernel "/boot/vmlinuz-$rel" --initrd "$wdir/initramfs.cpio.gz"
-		--append "console=ttyS0 panic=-1 quiet"
+		--append "console=ttyS0 panic=-1 quiet${E2E_APPEND:+ $E2E_APPEND}"
 		--accel "${HVIS_ACCEL:-tcg}" --cpus "$E2E_CPUS" --memory "$E2E_MEMORY"
 		--console "file:$console" --ctl "$sock" "${E2E_HVCORE[@]}")
 	if [ "$E2E_ACK" = 1 ]; then
