@@ -145,7 +145,6 @@ void hv_dm_inflate_work(struct work_struct *work)
 		cond_resched();
 	}
 	pr_debug("ballooned %lu of %lu pages\n", given, asked);
-	complete(&dm->status_kick);
 }
 
 /*
@@ -179,7 +178,6 @@ void hv_dm_deflate(struct hv_dm *dm,
 				pr_err_ratelimited("page %#llx returned twice in one request\n",
 						   pfn + j);
 	}
-	complete(&dm->status_kick);
 	if (req->flags & HVIS_DM_MORE_PAGES)
 		return;
 	if (hv_dm_send(dm, &resp, HVIS_DM_UNBALLOON_RESPONSE, sizeof(resp)))

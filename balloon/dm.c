@@ -194,30 +194,26 @@ static void hv_dm_post_status(struct hv_dm *dm)
 {
 	struct hvis_dm_status st;
 
-	/*
-	 * At most once a second.  Not time_after(): the thread wakes HZ after
-	 * its last post, often on that very tick, and a strict test would
-	 * skip it and make the period two seconds.
-	 */
-	if (time_before(jiffies, dm->last_status + HZ))
-		return;
 	memset(&st, 0, sizeof(st));
 	st.num_avail = si_mem_available();
 	st.num_committed = vm_memory_committed() +
 			   atomic_long_read(&dm->nr_ballooned) + hv_dm_floor();
-	dm->last_status = jiffies;
 	if (hv_dm_send(dm, &st, HVIS_DM_STATUS_REPORT, sizeof(st)))
 		pr_err_ratelimited("status report not sent\n");
 }
 
+/*
+ * One report a second, on a fixed beat.  Nothing wakes the thread early: a
+ * wake-up less than a second after a report could only skip, and the
+ * sleep after it would stretch the gap the host sees to two seconds.
+ */
 static int hv_dm_status_thread(void *data)
 {
 	struct hv_dm *dm = data;
 
 	while (!kthread_should_stop()) {
-		wait_for_completion_interruptible_timeout(&dm->status_kick, HZ);
-		reinit_completion(&dm->status_kick);
 		hv_dm_post_status(dm);
+		schedule_timeout_interruptible(HZ);	/* kthread_stop() wakes it */
 	}
 	return 0;
 }
@@ -233,11 +229,9 @@ static int hv_dm_probe(struct hv_device *hdev,
 		return -ENOMEM;
 	dm->hdev = hdev;
 	init_completion(&dm->host_event);
-	init_completion(&dm->status_kick);
 	xa_init_flags(&dm->pages, XA_FLAGS_LOCK_BH);
 	INIT_WORK(&dm->inflate_work, hv_dm_inflate_work);
 	INIT_WORK(&dm->hot_add_work, hv_dm_hot_add_work);
-	dm->last_status = jiffies - HZ - 1;
 	hv_set_drvdata(hdev, dm);
 
 	hdev->channel->max_pkt_size = sizeof(dm->recv_buf);

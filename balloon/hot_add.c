@@ -104,7 +104,6 @@ respond:
 	resp.page_count = added;
 	if (hv_dm_send(dm, &resp, HVIS_DM_MEM_HOT_ADD_RESPONSE, sizeof(resp)))
 		pr_err("hot-add response not sent\n");
-	complete(&dm->status_kick);
 }
 
 #else /* !CONFIG_MEMORY_HOTPLUG */

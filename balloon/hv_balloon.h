@@ -25,7 +25,7 @@
  * counts them.  @send_buf belongs to inflate_work, which never runs twice
  * at once.  @hot_add_range follows the @balloon_pages rule, for
  * hot_add_work; @nr_hot_added counts the pages it added (they stay when
- * the driver goes).  @last_status is used only by the status thread.
+ * the driver goes).
  */
 struct hv_dm {
 	struct hv_device *hdev;
@@ -47,8 +47,6 @@ struct hv_dm {
 	struct work_struct hot_add_work;
 
 	struct task_struct *status_thread;
-	struct completion status_kick;
-	unsigned long last_status;
 };
 
 /* dm.c */
