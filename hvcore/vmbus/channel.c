@@ -430,42 +430,54 @@ int vmbus_chan_send(struct vmbus_chan *ch, uint16_t type, uint16_t flags,
 		    uint64_t trans_id, const struct hvring_iov *iov,
 		    uint32_t n)
 {
-	struct hvring_iov v[CHAN_SEND_MAX_IOV + 1];
+	return vmbus_chan_send_hdr(ch, type, flags, trans_id, NULL, 0, iov, n);
+}
+
+int vmbus_chan_send_hdr(struct vmbus_chan *ch, uint16_t type,
+			uint16_t flags, uint64_t trans_id, const void *hdr,
+			uint32_t hdr_len, const struct hvring_iov *iov,
+			uint32_t n)
+{
+	struct hvring_iov v[CHAN_SEND_MAX_IOV + 2];
 	struct hvis_vmpacket_desc desc = {
 		.type = type,
-		.offset8 = sizeof(desc) / 8,
 		.flags = flags,
 		.trans_id = trans_id,
 	};
-	uint64_t total = sizeof(desc);
+	uint64_t total = sizeof(desc) + hdr_len;
+	uint32_t i, nv = 0;
 	bool signal;
-	uint32_t i;
 	int r;
 
 	if (ch->state != CHAN_OPEN)
 		return -EPIPE;
-	if (n > CHAN_SEND_MAX_IOV)
+	if (n > CHAN_SEND_MAX_IOV || hdr_len % 8 || total / 8 > 0xffff)
 		return -EMSGSIZE;
+	desc.offset8 = (uint16_t)(total / 8);
+	v[nv].base = &desc;
+	v[nv++].len = sizeof(desc);
+	if (hdr_len) {
+		v[nv].base = hdr;
+		v[nv++].len = hdr_len;
+	}
 	for (i = 0; i < n; i++) {
 		total += iov[i].len;
-		v[i + 1] = iov[i];
+		v[nv++] = iov[i];
 	}
 	if (HVRING_ALIGN8(total) / 8 > 0xffff)
 		return -EMSGSIZE;
 	desc.len8 = (uint16_t)(HVRING_ALIGN8(total) / 8);
-	v[0].base = &desc;
-	v[0].len = sizeof(desc);
 	/* Replies keep their order: nothing overtakes a blocked one. */
 	if (ch->send_blocked)
 		return -EAGAIN;
 
-	r = hvring_write(&ch->out, v, n + 1, &signal);
+	r = hvring_write(&ch->out, v, nv, &signal);
 	if (r == HVRING_FULL) {
 		ch->send_need = (uint32_t)HVRING_ALIGN8(total) +
 				HVIS_RING_TRAILER_SIZE;
 		hvring_set_pending_send_sz(&ch->out, ch->send_need);
 		/* The guest may have made room before it saw our request. */
-		r = hvring_write(&ch->out, v, n + 1, &signal);
+		r = hvring_write(&ch->out, v, nv, &signal);
 		if (r == HVRING_FULL) {
 			ch->send_blocked = true;
 			return -EAGAIN;

@@ -89,6 +89,39 @@ int vmbus_dev_add_subchannels(struct vmbus_dev *dev, uint32_t count);
 int vmbus_chan_send(struct vmbus_chan *ch, uint16_t type, uint16_t flags,
 		    uint64_t trans_id, const struct hvring_iov *iov,
 		    uint32_t n);
+/*
+ * vmbus_chan_send() with @hdr_len (a multiple of 8) bytes of @hdr between
+ * the descriptor and the payload, offset8 pointing past them: the page
+ * ranges of a transfer-page packet (struct hvis_xfer_page_header less
+ * its descriptor).
+ */
+int vmbus_chan_send_hdr(struct vmbus_chan *ch, uint16_t type,
+			uint16_t flags, uint64_t trans_id, const void *hdr,
+			uint32_t hdr_len, const struct hvring_iov *iov,
+			uint32_t n);
+/*
+ * A buffer the guest lent @dev through GPADL @handle on its primary
+ * channel (netvsc's receive and send buffers), held until
+ * vmbus_dev_put_buffer(), at the latest from the VSP's close() of the
+ * primary channel: a teardown the guest asks for meanwhile is answered
+ * once it is put.  *@size: its length in bytes.  NULL, with *@why, when
+ * there is no such complete GPADL of @dev, it is being torn down, or it is
+ * not one range starting on a page boundary.
+ */
+struct gpadl *vmbus_dev_get_buffer(struct vmbus_dev *dev, uint32_t handle,
+				   uint32_t *size, const char **why);
+void vmbus_dev_put_buffer(struct vmbus_dev *dev, struct gpadl *gp);
+/*
+ * Copy @len bytes to or from offset @off of a held buffer, page by page
+ * (its pages need not be contiguous).  0, or -EFAULT if the span is not
+ * inside the buffer.  The guest may change the bytes at any time: read
+ * them once into host memory and check them there.
+ */
+int vmbus_buffer_write(const struct vmbus_dev *dev, const struct gpadl *gp,
+		       uint64_t off, const void *src, uint64_t len);
+int vmbus_buffer_read(const struct vmbus_dev *dev, const struct gpadl *gp,
+		      uint64_t off, void *dst, uint64_t len);
+
 /* Interrupt the guest now if a send since the last signal asked for it. */
 void vmbus_chan_flush(struct vmbus_chan *ch);
 /*

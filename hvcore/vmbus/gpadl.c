@@ -2,12 +2,14 @@
 /* GPADL assembly from GPADL_HEADER/BODY messages, validation, and teardown. */
 #include "vmbus/gpadl.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gpa.h"
 #include "log.h"
+#include "vmbus/channel.h"
 #include "vmbus/vmbus_int.h"
 
 static struct gpadl *gpadl_lookup(struct vmbus_server *s, uint32_t handle)
@@ -315,4 +317,91 @@ void gpadl_release_all(struct vmbus_server *s)
 {
 	while (s->gpadls)
 		gpadl_free(s, s->gpadls);
+}
+
+struct gpadl *vmbus_dev_get_buffer(struct vmbus_dev *dev, uint32_t handle,
+				   uint32_t *size, const char **why)
+{
+	struct gpadl *gp = gpadl_find(dev->srv, handle);
+
+	if (!gp)
+		*why = "unknown GPADL";
+	else if (!dev->chans[0] || gp->relid != dev->chans[0]->relid)
+		*why = "GPADL belongs to another channel";
+	else if (gp->teardown_pending)
+		*why = "GPADL is being torn down";
+	else if (gp->nr_ranges != 1 || gp->ranges[0].byte_offset)
+		*why = "GPADL is not one range from a page boundary";
+	else
+		*why = NULL;
+	if (*why)
+		return NULL;
+	gpadl_get(gp);
+	*size = gp->ranges[0].byte_count;
+	return gp;
+}
+
+void vmbus_dev_put_buffer(struct vmbus_dev *dev, struct gpadl *gp)
+{
+	gpadl_put(dev->srv, gp);
+}
+
+/*
+ * The host pointer for the bytes of @gp from @off up to the end of their
+ * page or @len, whichever is first (*@n of them); NULL if outside.
+ */
+static uint8_t *gpadl_chunk(const struct vmbus_dev *dev,
+			    const struct gpadl *gp, uint64_t off, uint64_t len,
+			    uint64_t *n)
+{
+	uint64_t in_page = off & (HVIS_PAGE_SIZE - 1);
+	uint8_t *page = gpa_map_pfn(dev->srv->mem,
+				    gp->pfns[off >> HVIS_PAGE_SHIFT]);
+
+	*n = HVIS_PAGE_SIZE - in_page;
+	if (*n > len)
+		*n = len;
+	return page ? page + in_page : NULL;
+}
+
+static bool gpadl_span_ok(const struct gpadl *gp, uint64_t off, uint64_t len)
+{
+	return off <= gp->ranges[0].byte_count &&
+	       len <= gp->ranges[0].byte_count - off;
+}
+
+int vmbus_buffer_write(const struct vmbus_dev *dev, const struct gpadl *gp,
+		       uint64_t off, const void *src, uint64_t len)
+{
+	const uint8_t *from = src;
+	uint64_t n;
+
+	if (!gpadl_span_ok(gp, off, len))
+		return -EFAULT;
+	for (; len; off += n, from += n, len -= n) {
+		uint8_t *to = gpadl_chunk(dev, gp, off, len, &n);
+
+		if (!to)
+			return -EFAULT;
+		memcpy(to, from, n);
+	}
+	return 0;
+}
+
+int vmbus_buffer_read(const struct vmbus_dev *dev, const struct gpadl *gp,
+		      uint64_t off, void *dst, uint64_t len)
+{
+	uint8_t *to = dst;
+	uint64_t n;
+
+	if (!gpadl_span_ok(gp, off, len))
+		return -EFAULT;
+	for (; len; off += n, to += n, len -= n) {
+		const uint8_t *from = gpadl_chunk(dev, gp, off, len, &n);
+
+		if (!from)
+			return -EFAULT;
+		memcpy(to, from, n);
+	}
+	return 0;
 }
