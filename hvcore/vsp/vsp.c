@@ -16,6 +16,7 @@ static const struct vsp_ops *const vsp_table[] = {
 	&ic_heartbeat_vsp_ops,
 	&ic_kvp_vsp_ops,
 	&ic_vss_vsp_ops,
+	&netvsp_vsp_ops,
 };
 
 const struct vsp_ops *vsp_lookup(const char *name)

@@ -122,5 +122,6 @@ extern const struct vsp_ops ic_timesync_vsp_ops;
 extern const struct vsp_ops ic_heartbeat_vsp_ops;
 extern const struct vsp_ops ic_kvp_vsp_ops;
 extern const struct vsp_ops ic_vss_vsp_ops;
+extern const struct vsp_ops netvsp_vsp_ops;
 
 #endif

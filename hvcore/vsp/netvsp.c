@@ -1,0 +1,735 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The network VSP: the device, NVSP negotiation, the guest's receive and
+ * send buffers, and the transfer-page packets that carry RNDIS to the guest.
+ * RNDIS itself is netvsp_rndis.c, the TAP back end netvsp_tap.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gpa.h"
+#include "hvis/nvsp.h"
+#include "hvis/ring.h"
+#include "hvis/rndis.h"
+#include "hvis/vmbus_msg.h"
+#include "log.h"
+#include "netvsp.h"
+#include "vmbus/channel.h"
+#include "vsp.h"
+
+/* Receive slot n travels as transaction id n + NETVSP_SLOT_TID_BASE. */
+#define NETVSP_SLOT_TID_BASE	1u
+
+void netvsp_bad(struct netvsp *nv, const char *fmt, ...)
+{
+	char why[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	nv->st.bad_packets++;
+	log_guest("netvsp: relid %u: dropped: %s", vmbus_dev_relid(nv->dev),
+		  why);
+}
+
+/* --- Completions of the guest's packets --- */
+
+static int netvsp_send_completion(struct netvsp *nv, uint64_t tid,
+				  uint32_t type, uint32_t status)
+{
+	struct { u32 type; u32 status; } msg = { type, status };
+	struct hvring_iov iov = { &msg, sizeof(msg) };
+
+	return vmbus_chan_send(nv->ch, HVIS_VMPKT_COMP, 0, tid, &iov, 1);
+}
+
+/* Send the completions owed; false while some still do not fit. */
+static bool netvsp_flush_owed(struct netvsp *nv)
+{
+	uint32_t done = 0;
+
+	while (done < nv->nr_owed &&
+	       !netvsp_send_completion(nv, nv->owed[done],
+				       HVIS_NVSP_SEND_RNDIS_PKT_COMPLETE,
+				       HVIS_NVSP_STAT_SUCCESS))
+		done++;
+	memmove(nv->owed, nv->owed + done,
+		(nv->nr_owed - done) * sizeof(nv->owed[0]));
+	nv->nr_owed -= done;
+	return !nv->nr_owed;
+}
+
+/*
+ * Complete a guest RNDIS packet whose effects already happened (a frame
+ * sent, a reply delivered): if the ring is full it is owed, never redone.
+ */
+static void netvsp_complete_rndis(struct netvsp *nv, uint64_t tid)
+{
+	if (!nv->nr_owed &&
+	    !netvsp_send_completion(nv, tid, HVIS_NVSP_SEND_RNDIS_PKT_COMPLETE,
+				    HVIS_NVSP_STAT_SUCCESS))
+		return;
+	/* packet() reads nothing while any is owed, so this cannot fill. */
+	nv->owed[nv->nr_owed++] = tid;
+}
+
+/* --- Receive slots and transfer-page packets --- */
+
+/* Let go of the receive buffer; slots the guest still holds die with it. */
+static void netvsp_drop_recv_buf(struct netvsp *nv)
+{
+	if (nv->recv_buf)
+		vmbus_dev_put_buffer(nv->dev, nv->recv_buf);
+	nv->recv_buf = NULL;
+	free(nv->free_slots);
+	free(nv->slot_busy);
+	nv->free_slots = NULL;
+	nv->slot_busy = NULL;
+	nv->nr_slots = 0;
+	nv->nr_free = 0;
+	nv->held_len = 0;
+}
+
+static void netvsp_drop_send_buf(struct netvsp *nv)
+{
+	if (nv->send_buf)
+		vmbus_dev_put_buffer(nv->dev, nv->send_buf);
+	nv->send_buf = NULL;
+}
+
+int netvsp_deliver(struct netvsp *nv, uint32_t channel_type,
+		   const struct hvring_iov *iov, uint32_t n)
+{
+	struct {
+		u16 pageset_id;
+		u8 sender_owns_set;
+		u8 reserved;
+		u32 range_count;
+		struct hvis_xfer_page_range range;
+	} __attribute__((packed)) xfer = { .range_count = 1 };
+	struct hvis_nvsp_msg msg = { .type = HVIS_NVSP_SEND_RNDIS_PKT };
+	struct hvring_iov body = { &msg, HVIS_NVSP_LEN(sizeof(msg.rndis)) };
+	uint64_t off;
+	uint32_t slot, len = 0, i;
+	int r;
+
+	if (!nv->ch || !nv->recv_buf)
+		return -EPIPE;
+	for (i = 0; i < n; i++)
+		len += iov[i].len;
+	if (len > NETVSP_RECV_SLOT_SIZE)
+		return -EMSGSIZE;
+	if (!nv->nr_free)
+		return -ENOSPC;
+	slot = nv->free_slots[nv->nr_free - 1];
+	off = (uint64_t)slot * NETVSP_RECV_SLOT_SIZE;
+	for (i = 0; i < n; off += iov[i].len, i++)
+		if (vmbus_buffer_write(nv->dev, nv->recv_buf, off, iov[i].base,
+				       iov[i].len))
+			return -EPIPE;
+	msg.rndis.channel_type = channel_type;
+	msg.rndis.section_index = HVIS_NVSP_NO_SECTION;
+	xfer.pageset_id = nv->recv_id;
+	xfer.range.byte_count = len;
+	xfer.range.byte_offset = slot * NETVSP_RECV_SLOT_SIZE;
+	r = vmbus_chan_send_hdr(nv->ch, HVIS_VMPKT_DATA_USING_XFER_PAGES,
+				HVIS_VMPKT_FLAG_COMPLETION_REQUESTED,
+				slot + NETVSP_SLOT_TID_BASE, &xfer,
+				sizeof(xfer), &body, 1);
+	if (r)
+		return r;
+	nv->nr_free--;
+	nv->slot_busy[slot] = 1;
+	return 0;
+}
+
+/* A frame waited for a slot or for ring space: try it, then read again. */
+static void netvsp_retry_held(struct netvsp *nv)
+{
+	if (nv->held_len) {
+		if (netvsp_rndis_rx_frame(nv, nv->held, nv->held_len))
+			return;
+		nv->held_len = 0;
+	}
+	netvsp_tap_pause(nv, false);
+}
+
+/* The guest is done with receive slot @tid (a completion packet). */
+static int netvsp_slot_completed(struct netvsp *nv, uint64_t tid,
+				 const uint8_t *body, uint32_t len)
+{
+	struct hvis_nvsp_msg msg = { 0 };
+	uint64_t slot = tid - NETVSP_SLOT_TID_BASE;
+
+	memcpy(&msg, body, len < sizeof(msg) ? len : sizeof(msg));
+	if (len < HVIS_NVSP_LEN(sizeof(msg.rndis_complete)) ||
+	    msg.type != HVIS_NVSP_SEND_RNDIS_PKT_COMPLETE) {
+		netvsp_bad(nv, "completion of type %u, length %u",
+			   msg.type, len);
+		return 0;
+	}
+	if (tid < NETVSP_SLOT_TID_BASE || slot >= nv->nr_slots ||
+	    !nv->slot_busy[slot]) {
+		netvsp_bad(nv, "completion for receive slot %llu not lent",
+			   (unsigned long long)slot);
+		return 0;
+	}
+	if (msg.rndis_complete.status != HVIS_NVSP_STAT_SUCCESS)
+		nv->st.guest_refused++;
+	nv->slot_busy[slot] = 0;
+	nv->free_slots[nv->nr_free++] = (uint32_t)slot;
+	netvsp_retry_held(nv);
+	return 0;
+}
+
+/* --- NVSP control messages --- */
+
+/*
+ * Answer a guest request in a completion packet, always the full frame:
+ * Linux reads sizeof(its nvsp_message) of every completion and checks
+ * each type's length against the largest body.
+ */
+static int netvsp_reply(struct netvsp *nv, uint64_t tid,
+			const struct hvis_nvsp_msg *msg)
+{
+	struct hvring_iov iov = { msg, sizeof(*msg) };
+	int r;
+
+	r = vmbus_chan_send(nv->ch, HVIS_VMPKT_COMP, 0, tid, &iov, 1);
+	return r == -EAGAIN ? VSP_PKT_RETRY : r;
+}
+
+static bool netvsp_version_ok(uint32_t v)
+{
+	switch (v) {
+	case HVIS_NVSP_VERSION_1:
+	case HVIS_NVSP_VERSION_2:
+	case HVIS_NVSP_VERSION_4:
+	case HVIS_NVSP_VERSION_5:
+	case HVIS_NVSP_VERSION_6:
+	case HVIS_NVSP_VERSION_61:
+		return true;
+	}
+	return false;
+}
+
+static int netvsp_init(struct netvsp *nv, uint64_t tid,
+		       const struct hvis_nvsp_msg *in)
+{
+	struct hvis_nvsp_msg out = { .type = HVIS_NVSP_INIT_COMPLETE };
+	uint32_t v = in->init.max_version;
+	int r;
+
+	/* Guests offer one version at a time (min == max). */
+	if (in->init.min_version > v || !netvsp_version_ok(v) || nv->recv_buf)
+		v = 0;
+	out.init_complete.version = v;
+	out.init_complete.status = v ? HVIS_NVSP_STAT_SUCCESS :
+					HVIS_NVSP_STAT_FAIL;
+	r = netvsp_reply(nv, tid, &out);
+	if (!r && v)
+		nv->version = v;
+	return r;
+}
+
+static int netvsp_recv_buf(struct netvsp *nv, uint64_t tid,
+			   const struct hvis_nvsp_msg *in)
+{
+	struct hvis_nvsp_msg out = { .type = HVIS_NVSP_SEND_RECV_BUF_COMPLETE };
+	struct hvis_nvsp_recv_section *sec = &out.recv_buf_complete.section;
+	const char *why = NULL;
+	struct gpadl *gp = NULL;
+	uint32_t size = 0, i, slots;
+	int r;
+
+	if (!nv->version)
+		why = "before INIT";
+	else if (nv->recv_buf)
+		why = "a receive buffer is already set";
+	else
+		gp = vmbus_dev_get_buffer(nv->dev, in->buf.gpadl, &size, &why);
+	if (!why && size / NETVSP_RECV_SLOT_SIZE < 2) {
+		why = "receive buffer smaller than two slots";
+		vmbus_dev_put_buffer(nv->dev, gp);
+		gp = NULL;
+	}
+	out.recv_buf_complete.status = HVIS_NVSP_STAT_FAIL;
+	if (why) {
+		log_guest("netvsp: relid %u: receive buffer (GPADL %u) refused: %s",
+			  vmbus_dev_relid(nv->dev), in->buf.gpadl, why);
+		return netvsp_reply(nv, tid, &out);
+	}
+	slots = size / NETVSP_RECV_SLOT_SIZE;
+	out.recv_buf_complete.status = HVIS_NVSP_STAT_SUCCESS;
+	out.recv_buf_complete.num_sections = 1;
+	sec->offset = 0;
+	sec->sub_alloc_size = NETVSP_RECV_SLOT_SIZE;
+	sec->num_sub_allocs = slots;
+	sec->end_offset = slots * NETVSP_RECV_SLOT_SIZE;
+	nv->free_slots = calloc(slots, sizeof(*nv->free_slots));
+	nv->slot_busy = calloc(slots, 1);
+	if (!nv->free_slots || !nv->slot_busy) {
+		free(nv->free_slots);
+		free(nv->slot_busy);
+		nv->free_slots = NULL;
+		nv->slot_busy = NULL;
+		vmbus_dev_put_buffer(nv->dev, gp);
+		out.recv_buf_complete.status = HVIS_NVSP_STAT_FAIL;
+		return netvsp_reply(nv, tid, &out);
+	}
+	r = netvsp_reply(nv, tid, &out);
+	if (r) {
+		free(nv->free_slots);
+		free(nv->slot_busy);
+		nv->free_slots = NULL;
+		nv->slot_busy = NULL;
+		vmbus_dev_put_buffer(nv->dev, gp);
+		return r;
+	}
+	/* Hand slots out from the start of the buffer. */
+	for (i = 0; i < slots; i++)
+		nv->free_slots[i] = slots - 1 - i;
+	nv->nr_slots = slots;
+	nv->nr_free = slots;
+	nv->recv_buf = gp;
+	nv->recv_size = size;
+	nv->recv_id = in->buf.id;
+	return 0;
+}
+
+static int netvsp_send_buf(struct netvsp *nv, uint64_t tid,
+			   const struct hvis_nvsp_msg *in)
+{
+	struct hvis_nvsp_msg out = { .type = HVIS_NVSP_SEND_SEND_BUF_COMPLETE };
+	const char *why = NULL;
+	struct gpadl *gp = NULL;
+	uint32_t size = 0;
+	int r;
+
+	if (!nv->recv_buf)
+		why = "before the receive buffer";
+	else if (nv->send_buf)
+		why = "a send buffer is already set";
+	else
+		gp = vmbus_dev_get_buffer(nv->dev, in->buf.gpadl, &size, &why);
+	if (why) {
+		log_guest("netvsp: relid %u: send buffer (GPADL %u) refused: %s",
+			  vmbus_dev_relid(nv->dev), in->buf.gpadl, why);
+		out.send_buf_complete.status = HVIS_NVSP_STAT_FAIL;
+		return netvsp_reply(nv, tid, &out);
+	}
+	out.send_buf_complete.status = HVIS_NVSP_STAT_SUCCESS;
+	out.send_buf_complete.section_size = NETVSP_SEND_SECTION_SIZE;
+	r = netvsp_reply(nv, tid, &out);
+	if (r) {
+		vmbus_dev_put_buffer(nv->dev, gp);
+		return r;
+	}
+	nv->send_buf = gp;
+	nv->send_size = size;
+	return 0;
+}
+
+/*
+ * Gather a guest RNDIS packet's bytes into nv->tx_buf: the send-buffer
+ * section it names, then the pages of a GPA-direct packet.  Returns the
+ * length, or -EPROTO (counted) when a range is malformed or too long.
+ */
+static int netvsp_gather(struct netvsp *nv, const uint8_t *pkt,
+			 uint32_t payload_off, uint16_t type,
+			 const struct hvis_nvsp_rndis_pkt *rp)
+{
+	uint32_t len = 0, i, pos;
+	struct hvis_gpa_direct_header hdr;
+
+	if (rp->section_index != HVIS_NVSP_NO_SECTION) {
+		uint64_t off = (uint64_t)rp->section_index *
+			       NETVSP_SEND_SECTION_SIZE;
+
+		if (!nv->send_buf || rp->section_size > NETVSP_SEND_SECTION_SIZE ||
+		    vmbus_buffer_read(nv->dev, nv->send_buf, off, nv->tx_buf,
+				      rp->section_size)) {
+			netvsp_bad(nv, "send section %u (%u bytes) outside the send buffer",
+				   rp->section_index, rp->section_size);
+			return -EPROTO;
+		}
+		len = rp->section_size;
+	}
+	if (type != HVIS_VMPKT_DATA_USING_GPA_DIRECT)
+		return (int)len;
+	if (payload_off < sizeof(hdr))
+		goto bad;
+	memcpy(&hdr, pkt, sizeof(hdr));
+	pos = sizeof(hdr);
+	for (i = 0; i < hdr.range_count; i++) {
+		struct hvis_gpa_range rg;
+		uint64_t npfn, done = 0;
+		uint32_t j;
+
+		if (payload_off - pos < sizeof(rg))
+			goto bad;
+		memcpy(&rg, pkt + pos, sizeof(rg));
+		pos += sizeof(rg);
+		if (!rg.byte_count || rg.byte_offset >= HVIS_PAGE_SIZE ||
+		    rg.byte_count > NETVSP_TX_MAX - len)
+			goto bad;
+		npfn = ((uint64_t)rg.byte_offset + rg.byte_count +
+			HVIS_PAGE_SIZE - 1) / HVIS_PAGE_SIZE;
+		if ((payload_off - pos) / 8 < npfn)
+			goto bad;
+		for (j = 0; j < npfn; j++) {
+			uint64_t pfn, in = j ? 0 : rg.byte_offset;
+			uint64_t n = HVIS_PAGE_SIZE - in;
+			const uint8_t *page;
+
+			memcpy(&pfn, pkt + pos + 8 * j, 8);
+			if (n > rg.byte_count - done)
+				n = rg.byte_count - done;
+			page = gpa_map(vmbus_chan_mem(nv->ch),
+				       (pfn << HVIS_PAGE_SHIFT) + in, n);
+			if (!page)
+				goto bad;
+			memcpy(nv->tx_buf + len, page, n);
+			len += (uint32_t)n;
+			done += n;
+		}
+		pos += (uint32_t)npfn * 8;
+	}
+	return (int)len;
+bad:
+	netvsp_bad(nv, "malformed GPA-direct page list");
+	return -EPROTO;
+}
+
+static int netvsp_rndis_pkt(struct netvsp *nv, const uint8_t *pkt,
+			    uint32_t payload_off, uint16_t type, uint64_t tid,
+			    const struct hvis_nvsp_msg *in)
+{
+	int len, r;
+
+	if (!nv->recv_buf) {
+		netvsp_bad(nv, "RNDIS packet before the receive buffer");
+		return 0;
+	}
+	len = netvsp_gather(nv, pkt, payload_off, type, &in->rndis);
+	if (len >= 0) {
+		r = netvsp_rndis_input(nv, in->rndis.channel_type, nv->tx_buf,
+				       (uint32_t)len);
+		if (r == -EAGAIN)
+			return VSP_PKT_RETRY;
+	}
+	/* A malformed packet is completed too: the guest frees its buffers. */
+	netvsp_complete_rndis(nv, tid);
+	return 0;
+}
+
+static int netvsp_subchannel(struct netvsp *nv, uint64_t tid)
+{
+	struct hvis_nvsp_msg out = { .type = HVIS_NVSP_SUBCHANNEL };
+
+	/* Sub-channels are not offered yet: grant none (the guest goes on with one). */
+	out.subchannel_complete.status = HVIS_NVSP_STAT_FAIL;
+	out.subchannel_complete.count = 0;
+	return netvsp_reply(nv, tid, &out);
+}
+
+/* The minimum body each guest message needs, or 0 if hvis does not take it. */
+static uint32_t netvsp_body_size(uint32_t type)
+{
+	const struct hvis_nvsp_msg *m = NULL;
+
+	switch (type) {
+	case HVIS_NVSP_INIT:
+		return sizeof(m->init);
+	case HVIS_NVSP_SEND_NDIS_VER:
+		return sizeof(m->ndis_ver);
+	case HVIS_NVSP_SEND_NDIS_CONFIG:
+		return sizeof(m->ndis_config);
+	case HVIS_NVSP_SEND_RECV_BUF:
+	case HVIS_NVSP_SEND_SEND_BUF:
+		return sizeof(m->buf);
+	case HVIS_NVSP_REVOKE_RECV_BUF:
+	case HVIS_NVSP_REVOKE_SEND_BUF:
+		return sizeof(m->revoke);
+	case HVIS_NVSP_SEND_RNDIS_PKT:
+		return sizeof(m->rndis);
+	case HVIS_NVSP_SUBCHANNEL:
+		return sizeof(m->subchannel);
+	}
+	return 0;
+}
+
+static int netvsp_packet(struct vmbus_chan *ch, const void *data, uint32_t len)
+{
+	struct netvsp *nv = vmbus_dev_priv(vmbus_chan_dev(ch));
+	struct hvis_vmpacket_desc d;
+	uint32_t off = vmbus_pkt_desc(data, &d), blen = len - off, need;
+	const uint8_t *body = (const uint8_t *)data + off;
+	struct hvis_nvsp_msg in = { 0 };
+
+	if (d.type == HVIS_VMPKT_COMP)
+		return netvsp_slot_completed(nv, d.trans_id, body, blen);
+	if (nv->nr_owed && !netvsp_flush_owed(nv))
+		return VSP_PKT_RETRY;
+	if (d.type != HVIS_VMPKT_DATA_INBAND &&
+	    d.type != HVIS_VMPKT_DATA_USING_GPA_DIRECT) {
+		netvsp_bad(nv, "packet type %u", d.type);
+		return 0;
+	}
+	memcpy(&in, body, blen < sizeof(in) ? blen : sizeof(in));
+	need = netvsp_body_size(in.type);
+	if (blen < 4 || !need || blen < HVIS_NVSP_LEN(need)) {
+		netvsp_bad(nv, "NVSP message type %u, %u bytes", in.type, blen);
+		return 0;
+	}
+	if (in.type != HVIS_NVSP_INIT && !nv->version) {
+		netvsp_bad(nv, "NVSP message type %u before INIT", in.type);
+		return 0;
+	}
+	switch (in.type) {
+	case HVIS_NVSP_INIT:
+		return netvsp_init(nv, d.trans_id, &in);
+	case HVIS_NVSP_SEND_NDIS_VER:
+		nv->ndis_major = in.ndis_ver.major;
+		nv->ndis_minor = in.ndis_ver.minor;
+		return 0;
+	case HVIS_NVSP_SEND_NDIS_CONFIG:
+		nv->guest_mtu = in.ndis_config.mtu;
+		return 0;
+	case HVIS_NVSP_SEND_RECV_BUF:
+		return netvsp_recv_buf(nv, d.trans_id, &in);
+	case HVIS_NVSP_SEND_SEND_BUF:
+		return netvsp_send_buf(nv, d.trans_id, &in);
+	case HVIS_NVSP_REVOKE_RECV_BUF:
+		netvsp_drop_recv_buf(nv);
+		return 0;
+	case HVIS_NVSP_REVOKE_SEND_BUF:
+		netvsp_drop_send_buf(nv);
+		return 0;
+	case HVIS_NVSP_SEND_RNDIS_PKT:
+		return netvsp_rndis_pkt(nv, data, off, d.type, d.trans_id, &in);
+	case HVIS_NVSP_SUBCHANNEL:
+		return netvsp_subchannel(nv, d.trans_id);
+	}
+	return 0;
+}
+
+static void netvsp_writable(struct vmbus_chan *ch)
+{
+	struct netvsp *nv = vmbus_dev_priv(vmbus_chan_dev(ch));
+
+	if (netvsp_flush_owed(nv))
+		netvsp_retry_held(nv);
+	vmbus_chan_flush(ch);
+}
+
+/* --- Device life cycle --- */
+
+static void netvsp_forget(struct netvsp *nv)
+{
+	netvsp_drop_recv_buf(nv);
+	netvsp_drop_send_buf(nv);
+	nv->ch = NULL;
+	nv->version = 0;
+	nv->rndis_ready = false;
+	nv->filter = 0;
+	nv->nr_owed = 0;
+	nv->held_len = 0;
+	netvsp_tap_pause(nv, true);
+}
+
+static int netvsp_open(struct vmbus_chan *ch)
+{
+	struct netvsp *nv = vmbus_dev_priv(vmbus_chan_dev(ch));
+
+	if (vmbus_chan_sub_index(ch))
+		return -EINVAL;
+	nv->ch = ch;
+	return 0;
+}
+
+static void netvsp_close(struct vmbus_chan *ch)
+{
+	struct netvsp *nv = vmbus_dev_priv(vmbus_chan_dev(ch));
+
+	if (nv->ch == ch)
+		netvsp_forget(nv);
+}
+
+static void netvsp_dev_reset(struct vmbus_dev *dev)
+{
+	netvsp_forget(vmbus_dev_priv(dev));
+}
+
+static int netvsp_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int b[6];
+	int i;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5]) != 6)
+		return -EINVAL;
+	for (i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	/* A NIC address is unicast. */
+	return mac[0] & 1 ? -EINVAL : 0;
+}
+
+/*
+ * @args: comma- or space-separated words:
+ *   mac=XX:XX:XX:XX:XX:XX  the adapter's address (default: 00:15:5d, the
+ *                          Hyper-V prefix, then bytes of the instance GUID)
+ *   tap=NAME               attach to TAP device NAME (created if absent)
+ *   netns=NAME             ... looked up in network namespace NAME
+ *                          (/run/netns/NAME, as 'ip netns' makes)
+ *   link=up|down           the link state the guest first sees (up)
+ */
+static int netvsp_parse_args(struct netvsp *nv, const char *args,
+			     char *tap, char *netns, size_t cap)
+{
+	char buf[256], *tok, *save = NULL;
+
+	if (!args)
+		args = "";
+	if (strlen(args) >= sizeof(buf))
+		return -E2BIG;
+	strcpy(buf, args);
+	for (tok = strtok_r(buf, " ,", &save); tok;
+	     tok = strtok_r(NULL, " ,", &save)) {
+		if (!strncmp(tok, "mac=", 4)) {
+			if (netvsp_parse_mac(tok + 4, nv->mac))
+				goto bad;
+		} else if (!strncmp(tok, "tap=", 4) && strlen(tok + 4) < cap &&
+			   strlen(tok + 4) < sizeof(nv->tap_name)) {
+			strcpy(tap, tok + 4);
+		} else if (!strncmp(tok, "netns=", 6) && strlen(tok + 6) < cap) {
+			strcpy(netns, tok + 6);
+		} else if (!strcmp(tok, "link=up") || !strcmp(tok, "link=down")) {
+			nv->link_up = !strcmp(tok, "link=up");
+		} else {
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	log_msg("netvsp: bad device argument '%s' (mac=, tap=, netns=, link=up|down)",
+		tok);
+	return -EINVAL;
+}
+
+static void netvsp_free(struct netvsp *nv)
+{
+	netvsp_tap_close(nv);
+	free(nv->held);
+	free(nv->tx_buf);
+	free(nv->rx_buf);
+	free(nv);
+}
+
+static int netvsp_offer(struct vmbus_dev *dev, const char *args)
+{
+	struct netvsp *nv = calloc(1, sizeof(*nv));
+	const struct hvis_guid *g = vmbus_dev_instance(dev);
+	char tap[64] = "", netns[64] = "";
+	int r;
+
+	if (!nv)
+		return -ENOMEM;
+	nv->dev = dev;
+	nv->tap_fd = -1;
+	nv->link_up = true;
+	nv->mac[0] = 0x00;
+	nv->mac[1] = 0x15;
+	nv->mac[2] = 0x5d;
+	memcpy(nv->mac + 3, (const uint8_t *)g + 13, 3);
+	nv->held = malloc(NETVSP_RECV_SLOT_SIZE);
+	nv->tx_buf = malloc(NETVSP_TX_MAX);
+	nv->rx_buf = malloc(NETVSP_RECV_SLOT_SIZE);
+	r = nv->held && nv->tx_buf && nv->rx_buf ? 0 : -ENOMEM;
+	if (!r)
+		r = netvsp_parse_args(nv, args, tap, netns, sizeof(tap));
+	if (!r && tap[0])
+		r = netvsp_tap_open(nv, tap, netns[0] ? netns : NULL);
+	if (r) {
+		netvsp_free(nv);
+		return r;
+	}
+	netvsp_tap_pause(nv, true);
+	vmbus_dev_set_priv(dev, nv);
+	return 0;
+}
+
+static void netvsp_release(struct vmbus_dev *dev)
+{
+	struct netvsp *nv = vmbus_dev_priv(dev);
+
+	netvsp_drop_recv_buf(nv);
+	netvsp_drop_send_buf(nv);
+	netvsp_free(nv);
+}
+
+static int netvsp_ctl(struct vmbus_dev *dev, int argc, char **argv, FILE *out)
+{
+	struct netvsp *nv = vmbus_dev_priv(dev);
+	const char *cmd = argc ? argv[0] : "help";
+
+	if (!strcmp(cmd, "link") && argc == 2 &&
+	    (!strcmp(argv[1], "up") || !strcmp(argv[1], "down"))) {
+		nv->link_up = !strcmp(argv[1], "up");
+		if (nv->rndis_ready && netvsp_rndis_indicate_link(nv))
+			fprintf(out, "note: guest not told yet (no receive slot)\n");
+		if (nv->link_up)
+			netvsp_retry_held(nv);
+		return 0;
+	}
+	if (!strcmp(cmd, "status") && argc == 1) {
+		fprintf(out, "mac %02x:%02x:%02x:%02x:%02x:%02x\n", nv->mac[0],
+			nv->mac[1], nv->mac[2], nv->mac[3], nv->mac[4],
+			nv->mac[5]);
+		fprintf(out, "link %s\n", nv->link_up ? "up" : "down");
+		fprintf(out, "tap %s\n", nv->tap_fd >= 0 ? nv->tap_name : "-");
+		fprintf(out, "nvsp-version %#x\n", nv->version);
+		fprintf(out, "rndis %s\n", nv->rndis_ready ? "ready" : "down");
+		fprintf(out, "packet-filter %#x\n", nv->filter);
+		fprintf(out, "recv-slots %u free %u\n", nv->nr_slots, nv->nr_free);
+		fprintf(out, "rx-frames %llu rx-bytes %llu\n",
+			(unsigned long long)nv->st.rx_frames,
+			(unsigned long long)nv->st.rx_bytes);
+		fprintf(out, "tx-frames %llu tx-bytes %llu\n",
+			(unsigned long long)nv->st.tx_frames,
+			(unsigned long long)nv->st.tx_bytes);
+		fprintf(out, "rx-filtered %llu rx-dropped %llu tx-errors %llu\n",
+			(unsigned long long)nv->st.rx_filtered,
+			(unsigned long long)nv->st.rx_dropped,
+			(unsigned long long)nv->st.tx_errors);
+		fprintf(out, "bad-packets %llu guest-refused %llu\n",
+			(unsigned long long)nv->st.bad_packets,
+			(unsigned long long)nv->st.guest_refused);
+		return 0;
+	}
+	if (!strcmp(cmd, "help")) {
+		fprintf(out, "netvsp RELID link up|down   change the link state the guest sees\n"
+			     "netvsp RELID status         address, link, negotiated state, counters\n");
+		return 0;
+	}
+	fprintf(out, "error: unknown netvsp command (try: help)\n");
+	return -EINVAL;
+}
+
+const struct vsp_ops netvsp_vsp_ops = {
+	.name = "netvsp",
+	.class_id = HVIS_NETVSC_CLASS_GUID,
+	.signal_style = VSP_SIGNAL_DEDICATED,
+	.offer = netvsp_offer,
+	.open = netvsp_open,
+	.packet = netvsp_packet,
+	.writable = netvsp_writable,
+	.ctl = netvsp_ctl,
+	.close = netvsp_close,
+	.reset = netvsp_dev_reset,
+	.release = netvsp_release,
+};

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The network VSP's private state, shared by its files: netvsp.c (device,
+ * NVSP, buffers), netvsp_rndis.c (RNDIS control and data) and netvsp_tap.c
+ * (the TAP back end).
+ *
+ * Everything runs on the event-loop thread, so nothing is locked: packet(),
+ * writable(), ctl(), the TAP handler and the channel hooks never overlap.
+ * The receive and send buffers are guest memory the guest may rewrite at
+ * any time: bytes are copied out once (vmbus_buffer_read) and checked in
+ * host memory.
+ */
+#ifndef HVCORE_VSP_NETVSP_H
+#define HVCORE_VSP_NETVSP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ring/ring_ops.h"
+
+struct gpadl;
+struct vmbus_chan;
+struct vmbus_dev;
+
+/*
+ * Receive-buffer slot size hvcore gives the guest: one RNDIS message each,
+ * so it bounds the largest frame the guest can receive (Linux refuses
+ * ranges larger than a slot): a 9000-byte MTU frame, its VLAN tag and
+ * RNDIS header and per-packet info fit.
+ */
+#define NETVSP_RECV_SLOT_SIZE	9728u
+/* Send-buffer section size the guest is told to use (Linux's default). */
+#define NETVSP_SEND_SECTION_SIZE	6144u
+/* The largest RNDIS stream one guest packet may carry. */
+#define NETVSP_TX_MAX		(64u * 1024 + 4096)
+/* Default and largest MTU (IP payload) the host end takes. */
+#define NETVSP_MTU_DEFAULT	1500u
+#define NETVSP_MTU_MAX		9000u
+/* Completions owed to the guest while its ring was full. */
+#define NETVSP_OWED_MAX		256u
+
+struct netvsp_stats {
+	uint64_t rx_frames, rx_bytes;	/* host -> guest */
+	uint64_t tx_frames, tx_bytes;	/* guest -> host */
+	uint64_t rx_filtered;		/* not for the guest's packet filter */
+	uint64_t rx_dropped;		/* too big for a slot, or link down */
+	uint64_t tx_errors;		/* back end refused a frame */
+	uint64_t bad_packets;		/* malformed NVSP/RNDIS from the guest */
+	uint64_t guest_refused;		/* guest completed a receive with failure */
+};
+
+struct netvsp {
+	struct vmbus_dev *dev;
+	uint8_t mac[6];
+	bool link_up;
+
+	/* Back end: a TAP device (fd -1: none; frames from the guest are dropped). */
+	int tap_fd;
+	char tap_name[16];
+	bool tap_paused;		/* not polled: no receive slot free */
+
+	/* NVSP state, from INIT until the primary channel closes. */
+	struct vmbus_chan *ch;		/* open primary channel, or NULL */
+	uint32_t version;		/* 0 before INIT */
+	uint32_t ndis_major, ndis_minor;
+	uint32_t guest_mtu;		/* from SEND_NDIS_CONFIG, Ethernet header included */
+	struct gpadl *recv_buf;
+	uint32_t recv_size;
+	uint16_t recv_id;
+	uint32_t nr_slots;
+	uint32_t *free_slots;		/* stack of free slot numbers */
+	uint32_t nr_free;
+	uint8_t *slot_busy;		/* per slot: lent to the guest */
+	struct gpadl *send_buf;
+	uint32_t send_size;
+
+	/* RNDIS state. */
+	bool rndis_ready;		/* INIT_C sent, no HALT since */
+	uint32_t filter;		/* HVIS_RNDIS_FILTER_* */
+
+	/* Completions of guest packets that did not fit the ring yet. */
+	uint64_t owed[NETVSP_OWED_MAX];
+	uint32_t nr_owed;
+
+	/* One received frame waiting for a slot or ring space. */
+	uint8_t *held;
+	uint32_t held_len;
+
+	uint8_t *tx_buf;		/* NETVSP_TX_MAX: a guest packet's RNDIS bytes */
+	uint8_t *rx_buf;		/* a frame read from the back end */
+	struct netvsp_stats st;
+};
+
+/* netvsp.c */
+/*
+ * Put one RNDIS message (the concatenation of @iov) in a receive slot and
+ * send it as a transfer-page packet.  0; -ENOSPC (no slot free), -EAGAIN
+ * (ring full: nothing was sent and the slot is free again), -EMSGSIZE
+ * (larger than a slot) or -EPIPE (no buffer or channel).
+ */
+int netvsp_deliver(struct netvsp *nv, uint32_t channel_type,
+		   const struct hvring_iov *iov, uint32_t n);
+/* A malformed message from the guest: count it and log why (rate-limited). */
+void netvsp_bad(struct netvsp *nv, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* netvsp_rndis.c */
+/*
+ * The RNDIS messages of one guest packet (@len bytes at @buf, host
+ * memory): control messages answered, frames passed to the back end.
+ * 0, or -EAGAIN when a control reply did not fit (nothing was changed:
+ * the caller retries the packet), or -EPROTO (malformed: counted).
+ */
+int netvsp_rndis_input(struct netvsp *nv, uint32_t channel_type,
+		       const uint8_t *buf, uint32_t len);
+/* Tell the guest the link went up or down (RNDIS INDICATE). */
+int netvsp_rndis_indicate_link(struct netvsp *nv);
+/* Offer a frame from the back end to the guest: 0, or -EAGAIN (hold it). */
+int netvsp_rndis_rx_frame(struct netvsp *nv, const uint8_t *frame,
+			  uint32_t len);
+
+/* netvsp_tap.c */
+int netvsp_tap_open(struct netvsp *nv, const char *name, const char *netns);
+void netvsp_tap_close(struct netvsp *nv);
+/* Hand a frame from the guest to the TAP device: 0 or -errno. */
+int netvsp_tap_xmit(struct netvsp *nv, const uint8_t *frame, uint32_t len);
+/* Stop or resume reading the TAP device (receive slots ran out/freed). */
+void netvsp_tap_pause(struct netvsp *nv, bool pause);
+
+#endif

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * netvsp's RNDIS: the control messages a guest miniport sends (INIT,
+ * QUERY, SET, KEEPALIVE, HALT, RESET) and their answers, link
+ * indications, and PACKET messages in both directions.  Every offset and
+ * length inside a message is checked against the message before use.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "hvis/nvsp.h"
+#include "hvis/rndis.h"
+#include "netvsp.h"
+#include "vmbus/channel.h"
+
+/* Link speed reported in units of 100 bit/s: 10 Gbit/s. */
+#define NETVSP_LINK_SPEED	100000000u
+
+/* Largest QUERY answer hvis gives (the offload capabilities). */
+#define NETVSP_INFO_MAX		sizeof(struct hvis_ndis_offload)
+
+static int netvsp_send_ctl(struct netvsp *nv, const void *msg, uint32_t len,
+			   const void *info, uint32_t info_len)
+{
+	struct hvring_iov iov[2] = { { msg, len }, { info, info_len } };
+	int r = netvsp_deliver(nv, HVIS_NVSP_RNDIS_CONTROL, iov,
+			       info_len ? 2 : 1);
+
+	return r == -ENOSPC ? -EAGAIN : r;
+}
+
+static int netvsp_init_c(struct netvsp *nv, const uint8_t *body, uint32_t len)
+{
+	struct hvis_rndis_init req;
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_init_c c;
+	} __attribute__((packed)) out = {
+		.h = { HVIS_RNDIS_INIT_C, sizeof(out) },
+		.c = {
+			.status = HVIS_RNDIS_STATUS_SUCCESS,
+			.major = HVIS_RNDIS_MAJOR_VERSION,
+			.minor = HVIS_RNDIS_MINOR_VERSION,
+			.dev_flags = 1,
+			.medium = HVIS_RNDIS_MEDIUM_802_3,
+			/* One message a packet until batching is taken. */
+			.max_pkt_per_msg = 1,
+			.max_xfer_size = NETVSP_TX_MAX,
+			.pkt_align_shift = 3,
+		},
+	};
+	int r;
+
+	if (len < sizeof(req)) {
+		netvsp_bad(nv, "RNDIS INIT of %u bytes", len);
+		return -EPROTO;
+	}
+	memcpy(&req, body, sizeof(req));
+	out.c.req_id = req.req_id;
+	r = netvsp_send_ctl(nv, &out, sizeof(out), NULL, 0);
+	if (!r) {
+		nv->rndis_ready = true;
+		netvsp_tap_pause(nv, false);
+	}
+	return r;
+}
+
+/* Fill @info for OID @oid; returns its length or -1 (not supported). */
+static int netvsp_query_info(struct netvsp *nv, uint32_t oid,
+			     const uint8_t *in, uint32_t in_len, uint8_t *info)
+{
+	struct hvis_ndis_offload off = { 0 };
+	struct hvis_ndis_obj_header want = { 0 };
+	uint32_t v;
+
+	switch (oid) {
+	case HVIS_OID_802_3_PERMANENT_ADDRESS:
+	case HVIS_OID_802_3_CURRENT_ADDRESS:
+		memcpy(info, nv->mac, 6);
+		return 6;
+	case HVIS_OID_GEN_MAXIMUM_FRAME_SIZE:
+		v = NETVSP_MTU_DEFAULT;
+		break;
+	case HVIS_OID_GEN_LINK_SPEED:
+		v = NETVSP_LINK_SPEED;
+		break;
+	case HVIS_OID_GEN_MEDIA_CONNECT_STATUS:
+		v = nv->link_up ? HVIS_RNDIS_MEDIA_CONNECTED :
+				  HVIS_RNDIS_MEDIA_DISCONNECTED;
+		break;
+	case HVIS_OID_GEN_CURRENT_PACKET_FILTER:
+		v = nv->filter;
+		break;
+	case HVIS_OID_TCP_OFFLOAD_HARDWARE_CAPS:
+		/*
+		 * Answer in the revision the guest asked for (its NVSP
+		 * version decides it), sized as that revision is.  No
+		 * offload is offered yet: the guest checksums and segments.
+		 */
+		if (in_len >= sizeof(want))
+			memcpy(&want, in, sizeof(want));
+		off.hdr.type = HVIS_NDIS_OBJ_OFFLOAD;
+		off.hdr.revision = want.revision >= HVIS_NDIS_OFFLOAD_REVISION_3 ?
+				   HVIS_NDIS_OFFLOAD_REVISION_3 :
+				   want.revision == HVIS_NDIS_OFFLOAD_REVISION_2 ?
+				   HVIS_NDIS_OFFLOAD_REVISION_2 :
+				   HVIS_NDIS_OFFLOAD_REVISION_1;
+		off.hdr.size = off.hdr.revision == HVIS_NDIS_OFFLOAD_REVISION_3 ?
+			       sizeof(off) :
+			       off.hdr.revision == HVIS_NDIS_OFFLOAD_REVISION_2 ?
+			       HVIS_NDIS_OFFLOAD_SIZE_6_1 :
+			       HVIS_NDIS_OFFLOAD_SIZE_6_0;
+		memcpy(info, &off, off.hdr.size);
+		return off.hdr.size;
+	default:
+		return -1;
+	}
+	memcpy(info, &v, sizeof(v));
+	return sizeof(v);
+}
+
+/*
+ * The info buffer of a QUERY or SET: @info_off counts from the body
+ * start, which is where @body points; the span must lie inside the body.
+ */
+static const uint8_t *netvsp_info(const uint8_t *body, uint32_t len,
+				  uint32_t info_off, uint32_t info_len)
+{
+	if (!info_len)
+		return body;
+	if (info_off < sizeof(struct hvis_rndis_query) || info_off > len ||
+	    info_len > len - info_off)
+		return NULL;
+	return body + info_off;
+}
+
+static int netvsp_query_c(struct netvsp *nv, const uint8_t *body,
+			  uint32_t len)
+{
+	struct hvis_rndis_query q;
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_query_c c;
+	} __attribute__((packed)) out = {
+		.h = { HVIS_RNDIS_QUERY_C, sizeof(out) },
+	};
+	uint8_t info[NETVSP_INFO_MAX];
+	const uint8_t *in;
+	int n;
+
+	if (len < sizeof(q)) {
+		netvsp_bad(nv, "RNDIS QUERY of %u bytes", len);
+		return -EPROTO;
+	}
+	memcpy(&q, body, sizeof(q));
+	in = netvsp_info(body, len, q.info_offset, q.info_len);
+	if (!in) {
+		netvsp_bad(nv, "RNDIS QUERY %#x: info buffer outside the message",
+			   q.oid);
+		return -EPROTO;
+	}
+	out.c.req_id = q.req_id;
+	n = netvsp_query_info(nv, q.oid, in, q.info_len, info);
+	if (n < 0) {
+		out.c.status = HVIS_RNDIS_STATUS_NOT_SUPPORTED;
+		n = 0;
+	}
+	out.c.info_len = (uint32_t)n;
+	out.c.info_offset = n ? sizeof(out.c) : 0;
+	out.h.len += (uint32_t)n;
+	return netvsp_send_ctl(nv, &out, sizeof(out), info, (uint32_t)n);
+}
+
+static uint32_t netvsp_set(struct netvsp *nv, uint32_t oid, const uint8_t *in,
+			   uint32_t in_len)
+{
+	uint32_t v;
+
+	switch (oid) {
+	case HVIS_OID_GEN_CURRENT_PACKET_FILTER:
+		if (in_len < sizeof(v))
+			return HVIS_RNDIS_STATUS_INVALID_LENGTH;
+		memcpy(&v, in, sizeof(v));
+		nv->filter = v;
+		return HVIS_RNDIS_STATUS_SUCCESS;
+	case HVIS_OID_TCP_OFFLOAD_PARAMETERS:
+		/* Nothing is offered, so any request leaves all off. */
+		if (in_len < sizeof(struct hvis_ndis_obj_header))
+			return HVIS_RNDIS_STATUS_INVALID_LENGTH;
+		return HVIS_RNDIS_STATUS_SUCCESS;
+	case HVIS_OID_802_3_MULTICAST_LIST:
+		/* Multicast frames pass whenever the filter takes multicast. */
+		if (in_len % 6)
+			return HVIS_RNDIS_STATUS_INVALID_LENGTH;
+		return HVIS_RNDIS_STATUS_SUCCESS;
+	}
+	return HVIS_RNDIS_STATUS_NOT_SUPPORTED;
+}
+
+static int netvsp_set_c(struct netvsp *nv, const uint8_t *body, uint32_t len)
+{
+	struct hvis_rndis_query q;	/* SET has the same layout */
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_set_c c;
+	} __attribute__((packed)) out = {
+		.h = { HVIS_RNDIS_SET_C, sizeof(out) },
+	};
+	const uint8_t *in;
+
+	if (len < sizeof(q)) {
+		netvsp_bad(nv, "RNDIS SET of %u bytes", len);
+		return -EPROTO;
+	}
+	memcpy(&q, body, sizeof(q));
+	in = netvsp_info(body, len, q.info_offset, q.info_len);
+	if (!in) {
+		netvsp_bad(nv, "RNDIS SET %#x: info buffer outside the message",
+			   q.oid);
+		return -EPROTO;
+	}
+	out.c.req_id = q.req_id;
+	out.c.status = netvsp_set(nv, q.oid, in, q.info_len);
+	return netvsp_send_ctl(nv, &out, sizeof(out), NULL, 0);
+}
+
+static int netvsp_keepalive_c(struct netvsp *nv, const uint8_t *body,
+			      uint32_t len)
+{
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_set_c c;
+	} __attribute__((packed)) out = {
+		.h = { HVIS_RNDIS_KEEPALIVE_C, sizeof(out) },
+	};
+
+	if (len < sizeof(out.c.req_id)) {
+		netvsp_bad(nv, "RNDIS KEEPALIVE of %u bytes", len);
+		return -EPROTO;
+	}
+	memcpy(&out.c.req_id, body, sizeof(out.c.req_id));
+	return netvsp_send_ctl(nv, &out, sizeof(out), NULL, 0);
+}
+
+static int netvsp_reset_c(struct netvsp *nv)
+{
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_reset_c c;
+	} __attribute__((packed)) out = {
+		.h = { HVIS_RNDIS_RESET_C, sizeof(out) },
+	};
+
+	return netvsp_send_ctl(nv, &out, sizeof(out), NULL, 0);
+}
+
+int netvsp_rndis_indicate_link(struct netvsp *nv)
+{
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_indicate i;
+	} __attribute__((packed)) out = {
+		.h = { HVIS_RNDIS_INDICATE, sizeof(out) },
+		.i = {
+			.status = nv->link_up ? HVIS_RNDIS_STATUS_MEDIA_CONNECT :
+						HVIS_RNDIS_STATUS_MEDIA_DISCONNECT,
+			.buf_offset = sizeof(out.i),
+		},
+	};
+	int r = netvsp_send_ctl(nv, &out, sizeof(out), NULL, 0);
+
+	if (!r)
+		vmbus_chan_flush(nv->ch);
+	return r;
+}
+
+/* One PACKET message from the guest: its frame goes to the back end. */
+static int netvsp_tx_packet(struct netvsp *nv, const uint8_t *body,
+			    uint32_t len)
+{
+	struct hvis_rndis_packet p;
+
+	if (len < sizeof(p)) {
+		netvsp_bad(nv, "RNDIS PACKET of %u bytes", len);
+		return -EPROTO;
+	}
+	memcpy(&p, body, sizeof(p));
+	if (p.data_offset < sizeof(p) || p.data_offset > len ||
+	    p.data_len > len - p.data_offset || p.data_len < 14) {
+		netvsp_bad(nv, "RNDIS PACKET data %u+%u outside its %u bytes",
+			   p.data_offset, p.data_len, len);
+		return -EPROTO;
+	}
+	if (p.data_len > NETVSP_MTU_MAX + 18) {
+		netvsp_bad(nv, "frame of %u bytes", p.data_len);
+		return -EPROTO;
+	}
+	if (!nv->link_up || netvsp_tap_xmit(nv, body + p.data_offset,
+					    p.data_len)) {
+		nv->st.tx_errors++;
+		return 0;
+	}
+	nv->st.tx_frames++;
+	nv->st.tx_bytes += p.data_len;
+	return 0;
+}
+
+static int netvsp_control(struct netvsp *nv, uint32_t type,
+			  const uint8_t *body, uint32_t len)
+{
+	switch (type) {
+	case HVIS_RNDIS_INIT:
+		return netvsp_init_c(nv, body, len);
+	case HVIS_RNDIS_QUERY:
+		return netvsp_query_c(nv, body, len);
+	case HVIS_RNDIS_SET:
+		return netvsp_set_c(nv, body, len);
+	case HVIS_RNDIS_KEEPALIVE:
+		return netvsp_keepalive_c(nv, body, len);
+	case HVIS_RNDIS_RESET:
+		return netvsp_reset_c(nv);
+	case HVIS_RNDIS_HALT:
+		nv->rndis_ready = false;
+		nv->filter = 0;
+		return 0;
+	}
+	netvsp_bad(nv, "RNDIS message type %#x", type);
+	return -EPROTO;
+}
+
+int netvsp_rndis_input(struct netvsp *nv, uint32_t channel_type,
+		       const uint8_t *buf, uint32_t len)
+{
+	uint32_t pos = 0;
+	int r = 0;
+
+	if (len < sizeof(struct hvis_rndis_header)) {
+		netvsp_bad(nv, "RNDIS packet of %u bytes", len);
+		return -EPROTO;
+	}
+	while (len - pos >= sizeof(struct hvis_rndis_header)) {
+		struct hvis_rndis_header h;
+
+		memcpy(&h, buf + pos, sizeof(h));
+		if (h.len < sizeof(h) || h.len > len - pos) {
+			netvsp_bad(nv, "RNDIS message length %u at %u of %u",
+				   h.len, pos, len);
+			return -EPROTO;
+		}
+		if (h.type == HVIS_RNDIS_PACKET) {
+			r = netvsp_tx_packet(nv, buf + pos + sizeof(h),
+					     h.len - sizeof(h));
+		} else if (channel_type == HVIS_NVSP_RNDIS_CONTROL) {
+			/* A control packet carries one message. */
+			return netvsp_control(nv, h.type, buf + pos + sizeof(h),
+					      h.len - sizeof(h));
+		} else {
+			netvsp_bad(nv, "RNDIS message %#x on the data path",
+				   h.type);
+			return -EPROTO;
+		}
+		if (r)
+			return r;
+		pos += (h.len + 7) & ~7u;
+		if (pos >= len)
+			break;
+	}
+	return 0;
+}
+
+/* Whether the guest's packet filter takes a frame for @dst. */
+static bool netvsp_filter_takes(const struct netvsp *nv, const uint8_t *dst)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	if (nv->filter & HVIS_RNDIS_FILTER_PROMISCUOUS)
+		return true;
+	if (!memcmp(dst, bcast, 6))
+		return nv->filter & HVIS_RNDIS_FILTER_BROADCAST;
+	if (dst[0] & 1)
+		return nv->filter & (HVIS_RNDIS_FILTER_MULTICAST |
+				     HVIS_RNDIS_FILTER_ALL_MULTICAST);
+	return (nv->filter & HVIS_RNDIS_FILTER_DIRECTED) &&
+	       !memcmp(dst, nv->mac, 6);
+}
+
+int netvsp_rndis_rx_frame(struct netvsp *nv, const uint8_t *frame,
+			  uint32_t len)
+{
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_packet p;
+	} __attribute__((packed)) hdr = {
+		.h = { HVIS_RNDIS_PACKET, sizeof(hdr) + len },
+		.p = { .data_offset = sizeof(hdr.p), .data_len = len },
+	};
+	struct hvring_iov iov[2] = { { &hdr, sizeof(hdr) }, { frame, len } };
+	int r;
+
+	if (len < 14 || !nv->rndis_ready || !nv->link_up) {
+		nv->st.rx_dropped++;
+		return 0;
+	}
+	if (!netvsp_filter_takes(nv, frame)) {
+		nv->st.rx_filtered++;
+		return 0;
+	}
+	r = netvsp_deliver(nv, HVIS_NVSP_RNDIS_DATA, iov, 2);
+	if (r == -ENOSPC || r == -EAGAIN)
+		return -EAGAIN;
+	if (r) {
+		nv->st.rx_dropped++;
+		return 0;
+	}
+	nv->st.rx_frames++;
+	nv->st.rx_bytes += len;
+	return 0;
+}

@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests of hvcore's network VSP against a fake guest: NVSP version
+ * and buffer negotiation, RNDIS control through the send buffer and the
+ * receive buffer's transfer-page packets, GPA-direct packets, and
+ * malformed NVSP/RNDIS that must be dropped, counted and completed while
+ * the channel keeps working.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hvcore_vmbus_fixture.h"
+#include "hvis/nvsp.h"
+#include "hvis/rndis.h"
+#include "log.h"
+
+#define NV_RELID	1
+#define RECV_PAGES	8	/* 32 KiB: three 9728-byte slots */
+#define SEND_PAGES	4	/* 16 KiB: two 6144-byte sections */
+#define SLOT_SIZE	9728u
+#define SECTION_SIZE	6144u
+
+static char log_path[] = "/tmp/hvcore-netvsp-test-XXXXXX";
+
+/* The guest's view: its channel and the buffers it lent. */
+struct nv_guest {
+	struct gchan g;
+	uint64_t recv_pfn, send_pfn;
+	uint32_t next_req;
+};
+
+static int nv_ctl(const char *line, char *reply, size_t size)
+{
+	char buf[512], *argv[16], *save = NULL, *tok;
+	FILE *out = fmemopen(reply, size, "w");
+	int argc = 0, r;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (tok = strtok_r(buf, " ", &save); tok && argc < 15;
+	     tok = strtok_r(NULL, " ", &save))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	if (!out)
+		return -1;
+	r = vmbus_server_dev_ctl(srv, "netvsp", NV_RELID, argc, argv, out);
+	fclose(out);
+	return r;
+}
+
+/* The value after @key in `netvsp status`, or -1. */
+static long long nv_stat(const char *key)
+{
+	char reply[2048], *p;
+
+	if (nv_ctl("status", reply, sizeof(reply)))
+		return -1;
+	p = strstr(reply, key);
+	return p ? strtoll(p + strlen(key) + 1, NULL, 0) : -1;
+}
+
+static bool nv_send(struct nv_guest *ng, uint16_t type, uint64_t tid,
+		    const void *pre, uint32_t prelen, const void *msg,
+		    uint32_t len)
+{
+	CHECK(gsend(&ng->g, type, tid, pre, prelen, msg, len) == HVRING_OK);
+	gsignal(&ng->g);
+	return true;
+}
+
+/* The next host packet: its descriptor in @d, its payload copied to @body. */
+static uint32_t nv_recv(struct nv_guest *ng, struct hvis_vmpacket_desc *d,
+			void *body, uint32_t size)
+{
+	uint8_t buf[512];
+	bool sig;
+	uint32_t len = grecv(&ng->g, buf, sizeof(buf), &sig);
+
+	if (len < sizeof(*d))
+		return 0;
+	memcpy(d, buf, sizeof(*d));
+	if (d->offset8 * 8u > len || len - d->offset8 * 8u > size)
+		return 0;
+	memcpy(body, buf + d->offset8 * 8, len - d->offset8 * 8);
+	return len - d->offset8 * 8;
+}
+
+/* Send NVSP @msg (inband) with @tid; expect a completion: its message. */
+static bool nv_request(struct nv_guest *ng, uint64_t tid,
+		       const struct hvis_nvsp_msg *msg, struct hvis_nvsp_msg *out)
+{
+	struct hvis_vmpacket_desc d;
+
+	CHECK(nv_send(ng, HVIS_VMPKT_DATA_INBAND, tid, NULL, 0, msg,
+		      sizeof(*msg)));
+	/* Linux needs the full 40-byte frame in every completion. */
+	CHECK(nv_recv(ng, &d, out, sizeof(*out)) == HVIS_NVSP_MSG_SIZE);
+	CHECK(d.type == HVIS_VMPKT_COMP && d.trans_id == tid);
+	return true;
+}
+
+static bool nv_up(struct nv_guest *ng, const char *args)
+{
+	struct hvis_chmsg_offer *o;
+
+	memset(ng, 0, sizeof(*ng));
+	setup(0);
+	CHECK(log_open(log_path) == 0);
+	CHECK(vmbus_server_add_device(srv, "netvsp", args) == NV_RELID);
+	CHECK(connect_53());
+	CHECK(simple(HVIS_CHMSG_REQUESTOFFERS) == 0);
+	o = expect(HVIS_CHMSG_OFFERCHANNEL);
+	CHECK(o && !memcmp(&o->offer.if_type,
+			   &(struct hvis_guid)HVIS_NETVSC_CLASS_GUID, 16));
+	CHECK(expect(HVIS_CHMSG_ALLOFFERS_DELIVERED));
+	CHECK(open_chan(&ng->g, NV_RELID, 90, 8, 8));
+	return true;
+}
+
+static bool nv_init(struct nv_guest *ng, uint32_t version, bool ok)
+{
+	struct hvis_nvsp_msg m = { .type = HVIS_NVSP_INIT }, r;
+
+	m.init.min_version = version;
+	m.init.max_version = version;
+	CHECK(nv_request(ng, 0x10, &m, &r));
+	CHECK(r.type == HVIS_NVSP_INIT_COMPLETE);
+	CHECK(r.init_complete.status ==
+	      (ok ? HVIS_NVSP_STAT_SUCCESS : HVIS_NVSP_STAT_FAIL));
+	CHECK(!ok || r.init_complete.version == version);
+	return true;
+}
+
+/* Lend a buffer of @pages by GPADL @handle and announce it as @type. */
+static bool nv_lend(struct nv_guest *ng, uint32_t type, uint32_t handle,
+		    uint32_t pages, uint64_t *pfn, struct hvis_nvsp_msg *r)
+{
+	uint64_t rb[1 + 16];
+	struct hvis_nvsp_msg m = { .type = type };
+
+	*pfn = alloc_pages(pages);
+	CHECK(post_gpadl(NV_RELID, handle, rb, build_range(rb, *pfn, pages),
+			 1) == 0);
+	CHECK(gpadl_status(handle) == 0);
+	m.buf.gpadl = handle;
+	m.buf.id = HVIS_NVSP_RECV_BUF_ID;
+	CHECK(nv_request(ng, 0x20 + type, &m, r));
+	return true;
+}
+
+/* INIT at 6.1, NDIS version and config, receive and send buffers. */
+static bool nv_connect(struct nv_guest *ng, const char *args)
+{
+	struct hvis_nvsp_msg m = { .type = HVIS_NVSP_SEND_NDIS_VER }, r;
+	struct hvis_nvsp_recv_section *sec = &r.recv_buf_complete.section;
+
+	CHECK(nv_up(ng, args));
+	CHECK(nv_init(ng, HVIS_NVSP_VERSION_61, true));
+	m.ndis_ver.major = 6;
+	m.ndis_ver.minor = 30;
+	CHECK(nv_send(ng, HVIS_VMPKT_DATA_INBAND, 0, NULL, 0, &m, sizeof(m)));
+	m.type = HVIS_NVSP_SEND_NDIS_CONFIG;
+	m.ndis_config.mtu = 1514;
+	CHECK(nv_send(ng, HVIS_VMPKT_DATA_INBAND, 0, NULL, 0, &m, sizeof(m)));
+	CHECK(nv_lend(ng, HVIS_NVSP_SEND_RECV_BUF, 91, RECV_PAGES,
+		      &ng->recv_pfn, &r));
+	CHECK(r.type == HVIS_NVSP_SEND_RECV_BUF_COMPLETE);
+	CHECK(r.recv_buf_complete.status == HVIS_NVSP_STAT_SUCCESS);
+	CHECK(r.recv_buf_complete.num_sections == 1 && sec->offset == 0);
+	CHECK(sec->sub_alloc_size == SLOT_SIZE);
+	CHECK(sec->num_sub_allocs == RECV_PAGES * 4096 / SLOT_SIZE);
+	CHECK(nv_lend(ng, HVIS_NVSP_SEND_SEND_BUF, 92, SEND_PAGES,
+		      &ng->send_pfn, &r));
+	CHECK(r.type == HVIS_NVSP_SEND_SEND_BUF_COMPLETE);
+	CHECK(r.send_buf_complete.status == HVIS_NVSP_STAT_SUCCESS);
+	CHECK(r.send_buf_complete.section_size == SECTION_SIZE);
+	return true;
+}
+
+/*
+ * Expect a transfer-page packet carrying one RNDIS message; copy it from
+ * the receive buffer to @msg and complete the slot (unless !@complete).
+ * Returns its length, 0 on any mismatch.
+ */
+static uint32_t nv_take_rndis(struct nv_guest *ng, uint32_t channel_type,
+			      void *msg, uint32_t size, bool complete)
+{
+	struct {
+		u16 pageset_id;
+		u8 owns;
+		u8 reserved;
+		u32 count;
+		struct hvis_xfer_page_range range;
+		struct hvis_nvsp_msg nvsp;
+	} __attribute__((packed)) x;
+	struct hvis_vmpacket_desc d;
+	struct { u32 type; u32 status; } done = {
+		HVIS_NVSP_SEND_RNDIS_PKT_COMPLETE, HVIS_NVSP_STAT_SUCCESS
+	};
+	uint8_t buf[512];
+	bool sig;
+	uint32_t len = grecv(&ng->g, buf, sizeof(buf), &sig);
+
+	if (len < sizeof(d) + 16 + 16)
+		return 0;
+	memcpy(&d, buf, sizeof(d));
+	memcpy(&x, buf + sizeof(d), sizeof(x) < len - sizeof(d) ?
+	       sizeof(x) : len - sizeof(d));
+	if (d.type != HVIS_VMPKT_DATA_USING_XFER_PAGES || d.offset8 != 4 ||
+	    x.pageset_id != HVIS_NVSP_RECV_BUF_ID || x.count != 1 ||
+	    x.nvsp.type != HVIS_NVSP_SEND_RNDIS_PKT ||
+	    x.nvsp.rndis.channel_type != channel_type ||
+	    x.range.byte_offset % SLOT_SIZE || x.range.byte_count > size ||
+	    x.range.byte_offset + x.range.byte_count > RECV_PAGES * 4096)
+		return 0;
+	memcpy(msg, (uint8_t *)pfn_ptr(ng->recv_pfn) + x.range.byte_offset,
+	       x.range.byte_count);
+	if (complete &&
+	    (gsend(&ng->g, HVIS_VMPKT_COMP, d.trans_id, NULL, 0, &done,
+		   sizeof(done)) != HVRING_OK))
+		return 0;
+	gsignal(&ng->g);
+	return x.range.byte_count;
+}
+
+/* Expect the completion of the guest's RNDIS packet @tid. */
+static bool nv_take_completion(struct nv_guest *ng, uint64_t tid)
+{
+	struct hvis_vmpacket_desc d;
+	struct { u32 type; u32 status; } c;
+
+	CHECK(nv_recv(ng, &d, &c, sizeof(c)) == sizeof(c));
+	CHECK(d.type == HVIS_VMPKT_COMP && d.trans_id == tid);
+	CHECK(c.type == HVIS_NVSP_SEND_RNDIS_PKT_COMPLETE &&
+	      c.status == HVIS_NVSP_STAT_SUCCESS);
+	return true;
+}
+
+/* Send @len bytes of RNDIS in send-buffer section @section. */
+static bool nv_send_section(struct nv_guest *ng, uint64_t tid,
+			    uint32_t channel_type, uint32_t section,
+			    const void *rndis, uint32_t len)
+{
+	struct hvis_nvsp_msg m = { .type = HVIS_NVSP_SEND_RNDIS_PKT };
+
+	if (section < SEND_PAGES * 4096 / SECTION_SIZE)
+		memcpy((uint8_t *)pfn_ptr(ng->send_pfn) + section * SECTION_SIZE,
+		       rndis, len);
+	m.rndis.channel_type = channel_type;
+	m.rndis.section_index = section;
+	m.rndis.section_size = len;
+	return nv_send(ng, HVIS_VMPKT_DATA_INBAND, tid, NULL, 0, &m,
+		       sizeof(m));
+}
+
+/* A QUERY for @oid; the QUERY_C's body is left in @c, its info in @info. */
+static bool nv_query(struct nv_guest *ng, uint32_t oid,
+		     struct hvis_rndis_query_c *c, void *info, uint32_t size)
+{
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_query q;
+		struct hvis_ndis_obj_header want;
+	} __attribute__((packed)) m = {
+		.h = { HVIS_RNDIS_QUERY, sizeof(m) },
+		.q = { .req_id = ++ng->next_req, .oid = oid,
+		       .info_len = sizeof(m.want),
+		       .info_offset = sizeof(m.q) },
+		.want = { HVIS_NDIS_OBJ_OFFLOAD, HVIS_NDIS_OFFLOAD_REVISION_3, 156 },
+	};
+	uint8_t reply[512];
+	struct hvis_rndis_header h;
+	uint32_t len;
+
+	CHECK(nv_send_section(ng, 0x300 + ng->next_req, HVIS_NVSP_RNDIS_CONTROL,
+			      0, &m, sizeof(m)));
+	len = nv_take_rndis(ng, HVIS_NVSP_RNDIS_CONTROL, reply, sizeof(reply),
+			    true);
+	CHECK(len >= sizeof(h) + sizeof(*c));
+	memcpy(&h, reply, sizeof(h));
+	memcpy(c, reply + sizeof(h), sizeof(*c));
+	CHECK(h.type == HVIS_RNDIS_QUERY_C && h.len == len);
+	CHECK(c->req_id == ng->next_req);
+	CHECK(!c->info_len || (c->info_offset >= sizeof(*c) &&
+			       c->info_offset + c->info_len <= len - 8));
+	CHECK(c->info_len <= size);
+	memcpy(info, reply + 8 + c->info_offset, c->info_len);
+	CHECK(nv_take_completion(ng, 0x300 + ng->next_req));
+	return true;
+}
+
+static bool nv_rndis_init(struct nv_guest *ng)
+{
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_init i;
+	} __attribute__((packed)) m = {
+		.h = { HVIS_RNDIS_INIT, sizeof(m) },
+		.i = { .req_id = 7, .major = 1, .max_xfer_size = 0x4000 },
+	};
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_init_c c;
+	} __attribute__((packed)) r;
+
+	CHECK(nv_send_section(ng, 0x200, HVIS_NVSP_RNDIS_CONTROL, 1, &m,
+			      sizeof(m)));
+	CHECK(nv_take_rndis(ng, HVIS_NVSP_RNDIS_CONTROL, &r, sizeof(r), true) ==
+	      sizeof(r));
+	CHECK(r.h.type == HVIS_RNDIS_INIT_C && r.h.len == sizeof(r));
+	CHECK(r.c.req_id == 7 && r.c.status == HVIS_RNDIS_STATUS_SUCCESS);
+	CHECK(r.c.medium == HVIS_RNDIS_MEDIUM_802_3 && r.c.max_pkt_per_msg >= 1);
+	CHECK(nv_take_completion(ng, 0x200));
+	return true;
+}
+
+static bool log_has(const char *what)
+{
+	char line[512];
+	FILE *fp = fopen(log_path, "r");
+	bool found = false;
+
+	if (!fp)
+		return false;
+	while (!found && fgets(line, sizeof(line), fp))
+		found = strstr(line, what);
+	fclose(fp);
+	return found;
+}
+
+static void nv_down(void)
+{
+	log_close();
+	teardown();
+}
+
+static bool test_versions(void)
+{
+	struct nv_guest ng;
+	struct hvis_nvsp_msg m = { .type = HVIS_NVSP_SEND_RECV_BUF }, r;
+
+	CHECK(nv_up(&ng, NULL));
+	/* Nothing but INIT is taken before INIT. */
+	CHECK(nv_send(&ng, HVIS_VMPKT_DATA_INBAND, 1, NULL, 0, &m, sizeof(m)));
+	run_timers();
+	CHECK(nv_stat("bad-packets") == 1);
+	/* Linux walks down from 6.1; an unknown version is refused. */
+	CHECK(nv_init(&ng, 0x70000, false));
+	CHECK(nv_init(&ng, HVIS_NVSP_VERSION_2, true));
+	CHECK(nv_init(&ng, HVIS_NVSP_VERSION_61, true));
+	CHECK(nv_stat("nvsp-version") == HVIS_NVSP_VERSION_61);
+	/* A receive buffer under two slots is refused with a reason. */
+	CHECK(nv_lend(&ng, HVIS_NVSP_SEND_RECV_BUF, 93, 4, &ng.recv_pfn, &r));
+	CHECK(r.recv_buf_complete.status == HVIS_NVSP_STAT_FAIL);
+	CHECK(log_has("receive buffer smaller than two slots"));
+	/* A GPADL the guest never made. */
+	m.buf.gpadl = 4242;
+	CHECK(nv_request(&ng, 5, &m, &r));
+	CHECK(r.recv_buf_complete.status == HVIS_NVSP_STAT_FAIL);
+	CHECK(log_has("unknown GPADL"));
+	nv_down();
+	return true;
+}
+
+static bool test_buffers_and_rndis(void)
+{
+	struct nv_guest ng;
+	struct hvis_rndis_query_c c;
+	struct hvis_ndis_offload off;
+	uint8_t info[256];
+	uint32_t v;
+	int i;
+
+	CHECK(nv_connect(&ng, "mac=02:11:22:33:44:55"));
+	CHECK(nv_rndis_init(&ng));
+	CHECK(nv_query(&ng, HVIS_OID_802_3_PERMANENT_ADDRESS, &c, info,
+		       sizeof(info)));
+	CHECK(c.status == HVIS_RNDIS_STATUS_SUCCESS && c.info_len == 6);
+	CHECK(!memcmp(info, "\x02\x11\x22\x33\x44\x55", 6));
+	CHECK(nv_query(&ng, HVIS_OID_GEN_MEDIA_CONNECT_STATUS, &c, &v,
+		       sizeof(v)));
+	CHECK(c.info_len == 4 && v == HVIS_RNDIS_MEDIA_CONNECTED);
+	CHECK(nv_query(&ng, HVIS_OID_TCP_OFFLOAD_HARDWARE_CAPS, &c, &off,
+		       sizeof(off)));
+	CHECK(c.info_len == sizeof(off) && off.hdr.type == HVIS_NDIS_OBJ_OFFLOAD);
+	CHECK(off.hdr.revision == 3 && off.hdr.size == sizeof(off));
+	CHECK(nv_query(&ng, HVIS_OID_GEN_FRIENDLY_NAME, &c, info, sizeof(info)));
+	CHECK(c.status == HVIS_RNDIS_STATUS_NOT_SUPPORTED && !c.info_len);
+	/* Slots come back: more replies than slots all arrive. */
+	for (i = 0; i < 8; i++)
+		CHECK(nv_query(&ng, HVIS_OID_GEN_LINK_SPEED, &c, &v, sizeof(v)));
+	CHECK(nv_stat("recv-slots") == 3 && nv_stat("free") == 3);
+	CHECK(nv_stat("bad-packets") == 0);
+	nv_down();
+	return true;
+}
+
+static bool test_link_indication(void)
+{
+	struct nv_guest ng;
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_indicate i;
+	} __attribute__((packed)) ind;
+	char reply[256];
+
+	CHECK(nv_connect(&ng, "link=down"));
+	CHECK(nv_rndis_init(&ng));
+	CHECK(nv_ctl("link up", reply, sizeof(reply)) == 0);
+	CHECK(nv_take_rndis(&ng, HVIS_NVSP_RNDIS_CONTROL, &ind, sizeof(ind),
+			    true) == sizeof(ind));
+	CHECK(ind.h.type == HVIS_RNDIS_INDICATE &&
+	      ind.i.status == HVIS_RNDIS_STATUS_MEDIA_CONNECT);
+	CHECK(nv_ctl("link down", reply, sizeof(reply)) == 0);
+	CHECK(nv_take_rndis(&ng, HVIS_NVSP_RNDIS_CONTROL, &ind, sizeof(ind),
+			    true) == sizeof(ind));
+	CHECK(ind.i.status == HVIS_RNDIS_STATUS_MEDIA_DISCONNECT);
+	CHECK(nv_ctl("link sideways", reply, sizeof(reply)) < 0);
+	nv_down();
+	return true;
+}
+
+/* A frame by GPA-direct pages: counted as sent (no back end: an error). */
+static bool test_gpa_direct(void)
+{
+	struct nv_guest ng;
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_packet p;
+		uint8_t frame[60];
+	} __attribute__((packed)) m = {
+		.h = { HVIS_RNDIS_PACKET, sizeof(m) },
+		.p = { .data_offset = sizeof(m.p), .data_len = 60 },
+	};
+	struct {
+		u32 reserved;
+		u32 count;
+		struct hvis_gpa_range r;
+		u64 pfn;
+	} __attribute__((packed)) pre = { 0, 1, { sizeof(m), 100 }, 0 };
+	struct hvis_nvsp_msg n = { .type = HVIS_NVSP_SEND_RNDIS_PKT };
+
+	CHECK(nv_connect(&ng, NULL));
+	pre.pfn = alloc_pages(1);
+	memcpy((uint8_t *)pfn_ptr(pre.pfn) + 100, &m, sizeof(m));
+	n.rndis.section_index = HVIS_NVSP_NO_SECTION;
+	CHECK(nv_send(&ng, HVIS_VMPKT_DATA_USING_GPA_DIRECT, 0x400, &pre,
+		      sizeof(pre), &n, sizeof(n)));
+	CHECK(nv_take_completion(&ng, 0x400));
+	CHECK(nv_stat("tx-errors") == 1 && nv_stat("bad-packets") == 0);
+	/* The same range, one page beyond guest RAM: dropped and counted. */
+	pre.pfn = RAM_PAGES;
+	CHECK(nv_send(&ng, HVIS_VMPKT_DATA_USING_GPA_DIRECT, 0x401, &pre,
+		      sizeof(pre), &n, sizeof(n)));
+	CHECK(nv_take_completion(&ng, 0x401));
+	CHECK(nv_stat("bad-packets") == 1);
+	CHECK(log_has("malformed GPA-direct page list"));
+	nv_down();
+	return true;
+}
+
+static bool test_malformed(void)
+{
+	struct nv_guest ng;
+	struct hvis_rndis_query_c c;
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_query q;
+	} __attribute__((packed)) q = {
+		.h = { HVIS_RNDIS_QUERY, sizeof(q) },
+		.q = { .req_id = 9, .oid = HVIS_OID_GEN_LINK_SPEED,
+		       .info_len = 64, .info_offset = 20 },
+	};
+	struct hvis_rndis_header bad = { HVIS_RNDIS_QUERY, 4096 };
+	struct { u32 type; u32 status; } done = {
+		HVIS_NVSP_SEND_RNDIS_PKT_COMPLETE, HVIS_NVSP_STAT_SUCCESS
+	};
+	struct hvis_nvsp_msg shortmsg = { .type = HVIS_NVSP_SEND_RNDIS_PKT };
+	uint32_t v;
+
+	CHECK(nv_connect(&ng, NULL));
+	CHECK(nv_rndis_init(&ng));
+	/* A length past the bytes sent. */
+	CHECK(nv_send_section(&ng, 0x500, HVIS_NVSP_RNDIS_CONTROL, 0, &bad,
+			      sizeof(bad)));
+	CHECK(nv_take_completion(&ng, 0x500));
+	CHECK(log_has("RNDIS message length 4096"));
+	/* An info buffer outside its message. */
+	CHECK(nv_send_section(&ng, 0x501, HVIS_NVSP_RNDIS_CONTROL, 0, &q,
+			      sizeof(q)));
+	CHECK(nv_take_completion(&ng, 0x501));
+	CHECK(log_has("info buffer outside the message"));
+	/* A section past the send buffer. */
+	CHECK(nv_send_section(&ng, 0x502, HVIS_NVSP_RNDIS_CONTROL, 99, &q,
+			      sizeof(q)));
+	CHECK(nv_take_completion(&ng, 0x502));
+	CHECK(log_has("outside the send buffer"));
+	/* An NVSP message shorter than its type needs. */
+	CHECK(nv_send(&ng, HVIS_VMPKT_DATA_INBAND, 0x503, NULL, 0, &shortmsg, 8));
+	/* A completion for a receive slot never lent. */
+	CHECK(gsend(&ng.g, HVIS_VMPKT_COMP, 77, NULL, 0, &done, sizeof(done)) ==
+	      HVRING_OK);
+	gsignal(&ng.g);
+	run_timers();
+	CHECK(log_has("receive slot 76 not lent"));
+	CHECK(nv_stat("bad-packets") == 5);
+	/* The channel still works. */
+	CHECK(nv_query(&ng, HVIS_OID_GEN_LINK_SPEED, &c, &v, sizeof(v)));
+	CHECK(c.status == HVIS_RNDIS_STATUS_SUCCESS && v == 100000000);
+	nv_down();
+	return true;
+}
+
+int main(void)
+{
+	static const struct ktap_case cases[] = {
+		{ "NVSP versions and buffer refusals", test_versions },
+		{ "buffers, RNDIS INIT and QUERY through the slots", test_buffers_and_rndis },
+		{ "link up/down from ctl reaches the guest as INDICATE", test_link_indication },
+		{ "GPA-direct packets: gathered, bad pages dropped", test_gpa_direct },
+		{ "malformed NVSP/RNDIS dropped, counted, completed", test_malformed },
+	};
+	int fd = mkstemp(log_path), r;
+
+	if (fd < 0)
+		return 1;
+	close(fd);
+	r = vmbus_fixture_run("hvcore-netvsp", cases, KTAP_ARRAY_SIZE(cases));
+	unlink(log_path);
+	return r;
+}
