@@ -33,7 +33,7 @@ jobs=${HVIS_JOBS:-$(nproc)}
 # module -> its source files, relative to the top of the kernel tree. The
 # .c files are the module's objects (one module per entry, so names may
 # differ from the source's); headers are copied beside them. To add a
-# driver, add its line (e.g. hv_netvsc: drivers/net/hyperv/*.c + *.h).
+# driver, add its line.
 # ORACLE_SERIES_FILES adds files for one series only ("MODULE@SERIES").
 declare -A ORACLE_FILES=(
 	[hv_storvsc]="drivers/scsi/storvsc_drv.c"
@@ -44,6 +44,10 @@ declare -A ORACLE_FILES=(
 		drivers/hv/hyperv_vmbus.h drivers/hv/hv_trace.h"
 	[hv_balloon]="drivers/hv/hv_balloon.c drivers/hv/hyperv_vmbus.h
 		drivers/hv/hv_trace_balloon.h"
+	[hv_netvsc]="drivers/net/hyperv/netvsc_drv.c drivers/net/hyperv/netvsc.c
+		drivers/net/hyperv/rndis_filter.c drivers/net/hyperv/netvsc_trace.c
+		drivers/net/hyperv/netvsc_bpf.c drivers/net/hyperv/hyperv_net.h
+		drivers/net/hyperv/netvsc_trace.h"
 )
 # 6.12 moved fcopy out of the kernel driver (to uio_hv_generic + a daemon).
 declare -A ORACLE_SERIES_FILES=(
@@ -119,8 +123,15 @@ for m in "$@"; do
 	mkdir -p "$mdir"
 	for f in $(oracle_files "$m"); do
 		cmp -s "$tree/$f" "$mdir/${f##*/}" || cp -p "$tree/$f" "$mdir/${f##*/}"
-		case $f in *.c) objs+=("$(basename "$f" .c).o") ;; esac
+		case $f in
+		*.c) objs+=("$(basename "$f" .c).o") ;;
+		# A trace header names its own path from include/trace
+		# (TRACE_INCLUDE_PATH ../../drivers/...): keep a copy there.
+		*.h) mkdir -p "$mdir/${f%/*}"
+		     cmp -s "$tree/$f" "$mdir/$f" || cp -p "$tree/$f" "$mdir/$f" ;;
+		esac
 	done
+	mkdir -p "$mdir/include/trace"
 	# A module named like its only source would list itself as its own
 	# object, which kbuild rejects: name the composite only when needed.
 	if [ ${#objs[@]} = 1 ] && [ "${objs[0]}" = "$m.o" ]; then
@@ -129,8 +140,9 @@ for m in "$@"; do
 		printf 'obj-m := %s.o\n%s-y := %s\n' "$m" "$m" "${objs[*]}" >"$mdir/Kbuild"
 	fi
 	# Trace headers are found through the module's own directory, as the
-	# in-tree Makefiles' CFLAGS_<obj>.o = -I$(src) do.
-	printf 'ccflags-y += -I$(src)\n' >>"$mdir/Kbuild"
+	# in-tree Makefiles' CFLAGS_<obj>.o = -I$(src) do, or through the
+	# tree-relative copy above.
+	printf 'ccflags-y += -I$(src) -I$(src)/include/trace\n' >>"$mdir/Kbuild"
 	rm -f "$out/$m.ko"
 	# kbuild does not track KBUILD_EXTRA_SYMBOLS: after hvis's exports
 	# changed, drop modpost's output so the CRCs are taken again.
