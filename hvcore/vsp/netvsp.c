@@ -101,8 +101,13 @@ static void netvsp_drop_send_buf(struct netvsp *nv)
 	nv->send_buf = NULL;
 }
 
-int netvsp_deliver(struct netvsp *nv, uint32_t channel_type,
-		   const struct hvring_iov *iov, uint32_t n)
+/*
+ * netvsp_deliver(), with the range's offset moved by @skew bytes: 0
+ * always, except to test guests with a range outside their buffer.
+ */
+static int netvsp_deliver_skewed(struct netvsp *nv, uint32_t channel_type,
+				 const struct hvring_iov *iov, uint32_t n,
+				 uint32_t skew)
 {
 	struct {
 		u16 pageset_id;
@@ -135,7 +140,7 @@ int netvsp_deliver(struct netvsp *nv, uint32_t channel_type,
 	msg.rndis.section_index = HVIS_NVSP_NO_SECTION;
 	xfer.pageset_id = nv->recv_id;
 	xfer.range.byte_count = len;
-	xfer.range.byte_offset = slot * NETVSP_RECV_SLOT_SIZE;
+	xfer.range.byte_offset = slot * NETVSP_RECV_SLOT_SIZE + skew;
 	r = vmbus_chan_send_hdr(nv->ch, HVIS_VMPKT_DATA_USING_XFER_PAGES,
 				HVIS_VMPKT_FLAG_COMPLETION_REQUESTED,
 				slot + NETVSP_SLOT_TID_BASE, &xfer,
@@ -144,6 +149,51 @@ int netvsp_deliver(struct netvsp *nv, uint32_t channel_type,
 		return r;
 	nv->nr_free--;
 	nv->slot_busy[slot] = 1;
+	return 0;
+}
+
+int netvsp_deliver(struct netvsp *nv, uint32_t channel_type,
+		   const struct hvring_iov *iov, uint32_t n)
+{
+	return netvsp_deliver_skewed(nv, channel_type, iov, n, 0);
+}
+
+/*
+ * 'inject bad-range': a frame whose range ends past the receive buffer;
+ * 'inject bad-rndis': a PACKET whose data runs past its message.  The
+ * guest must drop both (and should complete them with a failure status,
+ * counted as guest-refused).
+ */
+static int netvsp_inject(struct netvsp *nv, const char *what, FILE *out)
+{
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_packet p;
+		uint8_t frame[60];
+	} __attribute__((packed)) m = {
+		.h = { HVIS_RNDIS_PACKET, sizeof(m) },
+		.p = { .data_offset = sizeof(m.p), .data_len = sizeof(m.frame) },
+	};
+	struct hvring_iov iov = { &m, sizeof(m) };
+	uint32_t skew = 0;
+	int r;
+
+	memset(m.frame, 0xff, 12);	/* broadcast, from ff:..: never valid */
+	if (!strcmp(what, "bad-range"))
+		skew = nv->recv_size;
+	else if (!strcmp(what, "bad-rndis"))
+		m.p.data_len = 4096;
+	else {
+		fprintf(out, "error: inject what? (bad-range, bad-rndis)\n");
+		return -EINVAL;
+	}
+	r = netvsp_deliver_skewed(nv, HVIS_NVSP_RNDIS_DATA, &iov, 1, skew);
+	if (r) {
+		fprintf(out, "error: cannot send to the guest now: %s\n",
+			strerror(-r));
+		return r;
+	}
+	vmbus_chan_flush(nv->ch);
 	return 0;
 }
 
@@ -686,6 +736,8 @@ static int netvsp_ctl(struct vmbus_dev *dev, int argc, char **argv, FILE *out)
 			netvsp_retry_held(nv);
 		return 0;
 	}
+	if (!strcmp(cmd, "inject") && argc == 2)
+		return netvsp_inject(nv, argv[1], out);
 	if (!strcmp(cmd, "status") && argc == 1) {
 		fprintf(out, "mac %02x:%02x:%02x:%02x:%02x:%02x\n", nv->mac[0],
 			nv->mac[1], nv->mac[2], nv->mac[3], nv->mac[4],
@@ -713,7 +765,9 @@ static int netvsp_ctl(struct vmbus_dev *dev, int argc, char **argv, FILE *out)
 	}
 	if (!strcmp(cmd, "help")) {
 		fprintf(out, "netvsp RELID link up|down   change the link state the guest sees\n"
-			     "netvsp RELID status         address, link, negotiated state, counters\n");
+			     "netvsp RELID status         address, link, negotiated state, counters\n"
+			     "netvsp RELID inject bad-range|bad-rndis\n"
+			     "                            send the guest a malformed frame (tests)\n");
 		return 0;
 	}
 	fprintf(out, "error: unknown netvsp command (try: help)\n");

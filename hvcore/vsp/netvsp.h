@@ -33,8 +33,7 @@ struct vmbus_dev;
 #define NETVSP_SEND_SECTION_SIZE	6144u
 /* The largest RNDIS stream one guest packet may carry. */
 #define NETVSP_TX_MAX		(64u * 1024 + 4096)
-/* Default and largest MTU (IP payload) the host end takes. */
-#define NETVSP_MTU_DEFAULT	1500u
+/* Largest MTU (IP payload) the host end takes. */
 #define NETVSP_MTU_MAX		9000u
 /* Completions owed to the guest while its ring was full. */
 #define NETVSP_OWED_MAX		256u

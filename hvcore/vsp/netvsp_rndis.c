@@ -79,7 +79,8 @@ static int netvsp_query_info(struct netvsp *nv, uint32_t oid,
 		memcpy(info, nv->mac, 6);
 		return 6;
 	case HVIS_OID_GEN_MAXIMUM_FRAME_SIZE:
-		v = NETVSP_MTU_DEFAULT;
+		/* Guests cap their MTU with this (Linux at every attach). */
+		v = NETVSP_MTU_MAX;
 		break;
 	case HVIS_OID_GEN_LINK_SPEED:
 		v = NETVSP_LINK_SPEED;

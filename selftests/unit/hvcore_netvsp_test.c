@@ -512,6 +512,54 @@ static bool test_malformed(void)
 	return true;
 }
 
+/* The test hooks: a range past the buffer, data past the message. */
+static bool test_inject(void)
+{
+	struct nv_guest ng;
+	struct hvis_vmpacket_desc d;
+	struct {
+		u16 pageset_id;
+		u8 owns;
+		u8 reserved;
+		u32 count;
+		struct hvis_xfer_page_range range;
+		struct hvis_nvsp_msg nvsp;
+	} __attribute__((packed)) x;
+	struct { u32 type; u32 status; } fail = {
+		HVIS_NVSP_SEND_RNDIS_PKT_COMPLETE, HVIS_NVSP_STAT_FAIL
+	};
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_packet p;
+		uint8_t frame[60];
+	} __attribute__((packed)) m;
+	char reply[256];
+	uint8_t raw[256];
+	bool sig;
+
+	CHECK(nv_connect(&ng, NULL));
+	CHECK(nv_rndis_init(&ng));
+	CHECK(nv_ctl("inject bad-range", reply, sizeof(reply)) == 0);
+	CHECK(grecv(&ng.g, raw, sizeof(raw), &sig) >= sizeof(d) + 16 + 16);
+	memcpy(&d, raw, sizeof(d));
+	memcpy(&x, raw + sizeof(d), 16);
+	CHECK(d.type == HVIS_VMPKT_DATA_USING_XFER_PAGES);
+	CHECK(x.range.byte_offset >= RECV_PAGES * 4096);
+	CHECK(gsend(&ng.g, HVIS_VMPKT_COMP, d.trans_id, NULL, 0, &fail,
+		    sizeof(fail)) == HVRING_OK);
+	gsignal(&ng.g);
+	CHECK(nv_stat("guest-refused") == 1);
+	CHECK(nv_ctl("inject bad-rndis", reply, sizeof(reply)) == 0);
+	CHECK(nv_take_rndis(&ng, HVIS_NVSP_RNDIS_DATA, &m, sizeof(m), true) ==
+	      sizeof(m));
+	CHECK(m.h.type == HVIS_RNDIS_PACKET &&
+	      m.p.data_offset + m.p.data_len > m.h.len - 8);
+	CHECK(nv_ctl("inject nonsense", reply, sizeof(reply)) < 0);
+	CHECK(nv_stat("free") == 3);
+	nv_down();
+	return true;
+}
+
 int main(void)
 {
 	static const struct ktap_case cases[] = {
@@ -520,6 +568,7 @@ int main(void)
 		{ "link up/down from ctl reaches the guest as INDICATE", test_link_indication },
 		{ "GPA-direct packets: gathered, bad pages dropped", test_gpa_direct },
 		{ "malformed NVSP/RNDIS dropped, counted, completed", test_malformed },
+		{ "inject bad-range and bad-rndis reach the guest", test_inject },
 	};
 	int fd = mkstemp(log_path), r;
 
