@@ -87,6 +87,10 @@ check:
 					2>"$(KTAP_DIR)/e2e-$$s-$$d-$$r.err" </dev/null || true; \
 			done; \
 		done; \
+		echo "== e2e tier: $$r net(intree)" >&2; \
+		HVIS_NET_DRIVER=intree scripts/e2e.sh "$$r" net \
+			>"$(KTAP_DIR)/e2e-net-intree-$$r.ktap" \
+			2>"$(KTAP_DIR)/e2e-net-intree-$$r.err" </dev/null || true; \
 	done
 	@set -- build=$(KTAP_DIR)/build-hvcore.ktap build=$(KTAP_DIR)/build.ktap \
 		unit=$(KTAP_DIR)/unit.ktap; \

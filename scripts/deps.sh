@@ -26,6 +26,10 @@ PKGS=(
 	# integration components: hvis's KVP daemon (libnl-route), and
 	# Debian's hyperv-daemons as the independent daemon in the KVP tests
 	libnl-3-dev libnl-route-3-dev hyperv-daemons
+	# network tests: the host end is a TAP in a namespace (iproute2),
+	# pinged from there with DF set (iputils-ping), iperf3 runs there and,
+	# over 9p, in the guest
+	iproute2 iputils-ping iperf3
 )
 
 die() { echo "deps.sh: $*" >&2; exit 1; }

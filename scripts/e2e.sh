@@ -12,7 +12,9 @@
 #         (HVIS_INPUT_DRIVER=hvis|intree; "e2e RELEASE input(DRIVER)");
 #         ic: shutdown, timesync, heartbeat, KVP, VSS, see
 #         selftests/ic/suite.sh (HVIS_IC_DRIVER=hvis|intree;
-#         "e2e RELEASE ic(DRIVER)").
+#         "e2e RELEASE ic(DRIVER)");
+#         net: netvsp on a TAP in a namespace, see selftests/net/suite.sh
+#         (HVIS_NET_DRIVER=intree|hvis; "e2e RELEASE net(DRIVER)").
 # The machinery both share is scripts/lib/e2e.sh.
 #
 # The vmbus suite:
@@ -79,6 +81,7 @@ input)	. "$top/selftests/input/suite.sh" ;;
 ic)	. "$top/selftests/ic/suite.sh" ;;
 tools)	. "$top/selftests/tools/suite.sh" ;;
 balloon) . "$top/selftests/balloon/suite.sh" ;;
-*)	echo "e2e.sh: unknown suite '$suite' (vmbus, storage, input, ic, tools or balloon)" >&2; exit 2 ;;
+net)	. "$top/selftests/net/suite.sh" ;;
+*)	echo "e2e.sh: unknown suite '$suite' (vmbus, storage, input, ic, tools, balloon or net)" >&2; exit 2 ;;
 esac
 e2e_main
