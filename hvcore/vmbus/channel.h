@@ -58,6 +58,15 @@ struct vmbus_chan *vmbus_dev_chan(const struct vmbus_dev *dev,
  */
 uint32_t vmbus_pkt_desc(const void *pkt, struct hvis_vmpacket_desc *d);
 
+/*
+ * Take @dev's sub-channels away, closing any still open, as Hyper-V does
+ * when a primary channel closes: each is forgotten once the guest releases
+ * its relid, and a later vmbus_dev_add_subchannels() offers fresh ones
+ * (a guest that re-attaches waits for new offers).  Never from a VSP's
+ * close() of a sub-channel.
+ */
+void vmbus_dev_rescind_subchannels(struct vmbus_dev *dev);
+
 /* True while the guest has @ch open. */
 bool vmbus_chan_is_open(const struct vmbus_chan *ch);
 /*

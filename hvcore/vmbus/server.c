@@ -235,6 +235,32 @@ static void dev_post_rescinds(struct vmbus_dev *dev)
 	}
 }
 
+void vmbus_dev_rescind_subchannels(struct vmbus_dev *dev)
+{
+	int i;
+
+	if (dev->rescinded)
+		return;
+	for (i = VMBUS_MAX_SUBCHANNELS; i >= 1; i--) {
+		struct hvis_chmsg_relid msg = {
+			.header.msgtype = HVIS_CHMSG_RESCIND_CHANNELOFFER,
+		};
+		struct vmbus_chan *ch = dev->chans[i];
+
+		if (!ch || ch->state == CHAN_RESCINDED ||
+		    ch->state == CHAN_DRAINING)
+			continue;
+		chan_close(ch);
+		if (ch->state == CHAN_IDLE) {
+			vmbus_chan_forget(ch);
+			continue;
+		}
+		msg.child_relid = ch->relid;
+		vmbus_post(dev->srv, &msg, sizeof(msg));
+		ch->state = CHAN_RESCINDED;
+	}
+}
+
 /*
  * The guest takes a rescind as the end of the device's use of its memory
  * and reuses it, so the rescind waits while the VSP still has I/O under
