@@ -38,43 +38,40 @@ void netvsp_bad(struct netvsp *nv, const char *fmt, ...)
 
 /* --- Completions of the guest's packets --- */
 
-static int netvsp_send_completion(struct netvsp *nv, uint64_t tid,
-				  uint32_t type, uint32_t status)
+static int netvsp_send_completion(struct netvsp_chan *nc, uint64_t tid)
 {
-	struct { u32 type; u32 status; } msg = { type, status };
+	struct { u32 type; u32 status; } msg = {
+		HVIS_NVSP_SEND_RNDIS_PKT_COMPLETE, HVIS_NVSP_STAT_SUCCESS
+	};
 	struct hvring_iov iov = { &msg, sizeof(msg) };
 
-	return vmbus_chan_send(nv->ch, HVIS_VMPKT_COMP, 0, tid, &iov, 1);
+	return vmbus_chan_send(nc->ch, HVIS_VMPKT_COMP, 0, tid, &iov, 1);
 }
 
-/* Send the completions owed; false while some still do not fit. */
-static bool netvsp_flush_owed(struct netvsp *nv)
+/* Send the completions @nc owes; false while some still do not fit. */
+static bool netvsp_flush_owed(struct netvsp_chan *nc)
 {
 	uint32_t done = 0;
 
-	while (done < nv->nr_owed &&
-	       !netvsp_send_completion(nv, nv->owed[done],
-				       HVIS_NVSP_SEND_RNDIS_PKT_COMPLETE,
-				       HVIS_NVSP_STAT_SUCCESS))
+	while (done < nc->nr_owed &&
+	       !netvsp_send_completion(nc, nc->owed[done]))
 		done++;
-	memmove(nv->owed, nv->owed + done,
-		(nv->nr_owed - done) * sizeof(nv->owed[0]));
-	nv->nr_owed -= done;
-	return !nv->nr_owed;
+	memmove(nc->owed, nc->owed + done,
+		(nc->nr_owed - done) * sizeof(nc->owed[0]));
+	nc->nr_owed -= done;
+	return !nc->nr_owed;
 }
 
 /*
  * Complete a guest RNDIS packet whose effects already happened (a frame
  * sent, a reply delivered): if the ring is full it is owed, never redone.
  */
-static void netvsp_complete_rndis(struct netvsp *nv, uint64_t tid)
+static void netvsp_complete_rndis(struct netvsp_chan *nc, uint64_t tid)
 {
-	if (!nv->nr_owed &&
-	    !netvsp_send_completion(nv, tid, HVIS_NVSP_SEND_RNDIS_PKT_COMPLETE,
-				    HVIS_NVSP_STAT_SUCCESS))
+	if (!nc->nr_owed && !netvsp_send_completion(nc, tid))
 		return;
 	/* packet() reads nothing while any is owed, so this cannot fill. */
-	nv->owed[nv->nr_owed++] = tid;
+	nc->owed[nc->nr_owed++] = tid;
 }
 
 /* --- Receive slots and transfer-page packets --- */
@@ -105,7 +102,8 @@ static void netvsp_drop_send_buf(struct netvsp *nv)
  * netvsp_deliver(), with the range's offset moved by @skew bytes: 0
  * always, except to test guests with a range outside their buffer.
  */
-static int netvsp_deliver_skewed(struct netvsp *nv, uint32_t channel_type,
+static int netvsp_deliver_skewed(struct netvsp *nv, struct vmbus_chan *ch,
+				 uint32_t channel_type,
 				 const struct hvring_iov *iov, uint32_t n,
 				 uint32_t skew)
 {
@@ -122,7 +120,7 @@ static int netvsp_deliver_skewed(struct netvsp *nv, uint32_t channel_type,
 	uint32_t slot, len = 0, i;
 	int r;
 
-	if (!nv->ch || !nv->recv_buf)
+	if (!ch || !nv->recv_buf)
 		return -EPIPE;
 	for (i = 0; i < n; i++)
 		len += iov[i].len;
@@ -141,7 +139,7 @@ static int netvsp_deliver_skewed(struct netvsp *nv, uint32_t channel_type,
 	xfer.pageset_id = nv->recv_id;
 	xfer.range.byte_count = len;
 	xfer.range.byte_offset = slot * NETVSP_RECV_SLOT_SIZE + skew;
-	r = vmbus_chan_send_hdr(nv->ch, HVIS_VMPKT_DATA_USING_XFER_PAGES,
+	r = vmbus_chan_send_hdr(ch, HVIS_VMPKT_DATA_USING_XFER_PAGES,
 				HVIS_VMPKT_FLAG_COMPLETION_REQUESTED,
 				slot + NETVSP_SLOT_TID_BASE, &xfer,
 				sizeof(xfer), &body, 1);
@@ -152,10 +150,11 @@ static int netvsp_deliver_skewed(struct netvsp *nv, uint32_t channel_type,
 	return 0;
 }
 
-int netvsp_deliver(struct netvsp *nv, uint32_t channel_type,
-		   const struct hvring_iov *iov, uint32_t n)
+int netvsp_deliver(struct netvsp *nv, struct vmbus_chan *ch,
+		   uint32_t channel_type, const struct hvring_iov *iov,
+		   uint32_t n)
 {
-	return netvsp_deliver_skewed(nv, channel_type, iov, n, 0);
+	return netvsp_deliver_skewed(nv, ch, channel_type, iov, n, 0);
 }
 
 /*
@@ -187,7 +186,8 @@ static int netvsp_inject(struct netvsp *nv, const char *what, FILE *out)
 		fprintf(out, "error: inject what? (bad-range, bad-rndis)\n");
 		return -EINVAL;
 	}
-	r = netvsp_deliver_skewed(nv, HVIS_NVSP_RNDIS_DATA, &iov, 1, skew);
+	r = netvsp_deliver_skewed(nv, nv->ch, HVIS_NVSP_RNDIS_DATA, &iov, 1,
+				  skew);
 	if (r) {
 		fprintf(out, "error: cannot send to the guest now: %s\n",
 			strerror(-r));
@@ -243,13 +243,13 @@ static int netvsp_slot_completed(struct netvsp *nv, uint64_t tid,
  * Linux reads sizeof(its nvsp_message) of every completion and checks
  * each type's length against the largest body.
  */
-static int netvsp_reply(struct netvsp *nv, uint64_t tid,
+static int netvsp_reply(struct netvsp_chan *nc, uint64_t tid,
 			const struct hvis_nvsp_msg *msg)
 {
 	struct hvring_iov iov = { msg, sizeof(*msg) };
 	int r;
 
-	r = vmbus_chan_send(nv->ch, HVIS_VMPKT_COMP, 0, tid, &iov, 1);
+	r = vmbus_chan_send(nc->ch, HVIS_VMPKT_COMP, 0, tid, &iov, 1);
 	return r == -EAGAIN ? VSP_PKT_RETRY : r;
 }
 
@@ -267,9 +267,10 @@ static bool netvsp_version_ok(uint32_t v)
 	return false;
 }
 
-static int netvsp_init(struct netvsp *nv, uint64_t tid,
+static int netvsp_init(struct netvsp_chan *nc, uint64_t tid,
 		       const struct hvis_nvsp_msg *in)
 {
+	struct netvsp *nv = nc->nv;
 	struct hvis_nvsp_msg out = { .type = HVIS_NVSP_INIT_COMPLETE };
 	uint32_t v = in->init.max_version;
 	int r;
@@ -280,15 +281,16 @@ static int netvsp_init(struct netvsp *nv, uint64_t tid,
 	out.init_complete.version = v;
 	out.init_complete.status = v ? HVIS_NVSP_STAT_SUCCESS :
 					HVIS_NVSP_STAT_FAIL;
-	r = netvsp_reply(nv, tid, &out);
+	r = netvsp_reply(nc, tid, &out);
 	if (!r && v)
 		nv->version = v;
 	return r;
 }
 
-static int netvsp_recv_buf(struct netvsp *nv, uint64_t tid,
+static int netvsp_recv_buf(struct netvsp_chan *nc, uint64_t tid,
 			   const struct hvis_nvsp_msg *in)
 {
+	struct netvsp *nv = nc->nv;
 	struct hvis_nvsp_msg out = { .type = HVIS_NVSP_SEND_RECV_BUF_COMPLETE };
 	struct hvis_nvsp_recv_section *sec = &out.recv_buf_complete.section;
 	const char *why = NULL;
@@ -311,7 +313,7 @@ static int netvsp_recv_buf(struct netvsp *nv, uint64_t tid,
 	if (why) {
 		log_guest("netvsp: relid %u: receive buffer (GPADL %u) refused: %s",
 			  vmbus_dev_relid(nv->dev), in->buf.gpadl, why);
-		return netvsp_reply(nv, tid, &out);
+		return netvsp_reply(nc, tid, &out);
 	}
 	slots = size / NETVSP_RECV_SLOT_SIZE;
 	out.recv_buf_complete.status = HVIS_NVSP_STAT_SUCCESS;
@@ -329,9 +331,9 @@ static int netvsp_recv_buf(struct netvsp *nv, uint64_t tid,
 		nv->slot_busy = NULL;
 		vmbus_dev_put_buffer(nv->dev, gp);
 		out.recv_buf_complete.status = HVIS_NVSP_STAT_FAIL;
-		return netvsp_reply(nv, tid, &out);
+		return netvsp_reply(nc, tid, &out);
 	}
-	r = netvsp_reply(nv, tid, &out);
+	r = netvsp_reply(nc, tid, &out);
 	if (r) {
 		free(nv->free_slots);
 		free(nv->slot_busy);
@@ -351,9 +353,10 @@ static int netvsp_recv_buf(struct netvsp *nv, uint64_t tid,
 	return 0;
 }
 
-static int netvsp_send_buf(struct netvsp *nv, uint64_t tid,
+static int netvsp_send_buf(struct netvsp_chan *nc, uint64_t tid,
 			   const struct hvis_nvsp_msg *in)
 {
+	struct netvsp *nv = nc->nv;
 	struct hvis_nvsp_msg out = { .type = HVIS_NVSP_SEND_SEND_BUF_COMPLETE };
 	const char *why = NULL;
 	struct gpadl *gp = NULL;
@@ -370,11 +373,11 @@ static int netvsp_send_buf(struct netvsp *nv, uint64_t tid,
 		log_guest("netvsp: relid %u: send buffer (GPADL %u) refused: %s",
 			  vmbus_dev_relid(nv->dev), in->buf.gpadl, why);
 		out.send_buf_complete.status = HVIS_NVSP_STAT_FAIL;
-		return netvsp_reply(nv, tid, &out);
+		return netvsp_reply(nc, tid, &out);
 	}
 	out.send_buf_complete.status = HVIS_NVSP_STAT_SUCCESS;
 	out.send_buf_complete.section_size = NETVSP_SEND_SECTION_SIZE;
-	r = netvsp_reply(nv, tid, &out);
+	r = netvsp_reply(nc, tid, &out);
 	if (r) {
 		vmbus_dev_put_buffer(nv->dev, gp);
 		return r;
@@ -455,10 +458,11 @@ bad:
 	return -EPROTO;
 }
 
-static int netvsp_rndis_pkt(struct netvsp *nv, const uint8_t *pkt,
+static int netvsp_rndis_pkt(struct netvsp_chan *nc, const uint8_t *pkt,
 			    uint32_t payload_off, uint16_t type, uint64_t tid,
 			    const struct hvis_nvsp_msg *in)
 {
+	struct netvsp *nv = nc->nv;
 	int len, r;
 
 	if (!nv->recv_buf) {
@@ -473,18 +477,38 @@ static int netvsp_rndis_pkt(struct netvsp *nv, const uint8_t *pkt,
 			return VSP_PKT_RETRY;
 	}
 	/* A malformed packet is completed too: the guest frees its buffers. */
-	netvsp_complete_rndis(nv, tid);
+	netvsp_complete_rndis(nc, tid);
 	return 0;
 }
 
-static int netvsp_subchannel(struct netvsp *nv, uint64_t tid)
+/*
+ * SUBCHANNEL ALLOCATE: offer up to the receive queues advertised, less the
+ * primary.  The guest opens them as their offers arrive.
+ */
+static int netvsp_subchannel(struct netvsp_chan *nc, uint64_t tid,
+			     const struct hvis_nvsp_msg *in)
 {
+	struct netvsp *nv = nc->nv;
 	struct hvis_nvsp_msg out = { .type = HVIS_NVSP_SUBCHANNEL };
+	uint32_t n = in->subchannel.count;
+	int r;
 
-	/* Sub-channels are not offered yet: grant none (the guest goes on with one). */
-	out.subchannel_complete.status = HVIS_NVSP_STAT_FAIL;
-	out.subchannel_complete.count = 0;
-	return netvsp_reply(nv, tid, &out);
+	if (n > nv->nr_queues - 1)
+		n = nv->nr_queues - 1;
+	out.subchannel_complete.status = HVIS_NVSP_STAT_SUCCESS;
+	if (in->subchannel.op != HVIS_NVSP_SUBCHANNEL_ALLOCATE ||
+	    nv->version < HVIS_NVSP_VERSION_5 || nc->index) {
+		log_guest("netvsp: relid %u: sub-channel request (op %u) refused",
+			  vmbus_dev_relid(nv->dev), in->subchannel.op);
+		out.subchannel_complete.status = HVIS_NVSP_STAT_FAIL;
+		n = 0;
+	}
+	out.subchannel_complete.count = n;
+	r = netvsp_reply(nc, tid, &out);
+	if (!r && n && vmbus_dev_add_subchannels(nv->dev, n))
+		log_msg("netvsp: relid %u: could not offer %u sub-channels",
+			vmbus_dev_relid(nv->dev), n);
+	return r;
 }
 
 /* The minimum body each guest message needs, or 0 if hvis does not take it. */
@@ -515,7 +539,8 @@ static uint32_t netvsp_body_size(uint32_t type)
 
 static int netvsp_packet(struct vmbus_chan *ch, const void *data, uint32_t len)
 {
-	struct netvsp *nv = vmbus_dev_priv(vmbus_chan_dev(ch));
+	struct netvsp_chan *nc = vmbus_chan_priv(ch);
+	struct netvsp *nv = nc->nv;
 	struct hvis_vmpacket_desc d;
 	uint32_t off = vmbus_pkt_desc(data, &d), blen = len - off, need;
 	const uint8_t *body = (const uint8_t *)data + off;
@@ -523,7 +548,7 @@ static int netvsp_packet(struct vmbus_chan *ch, const void *data, uint32_t len)
 
 	if (d.type == HVIS_VMPKT_COMP)
 		return netvsp_slot_completed(nv, d.trans_id, body, blen);
-	if (nv->nr_owed && !netvsp_flush_owed(nv))
+	if (nc->nr_owed && !netvsp_flush_owed(nc))
 		return VSP_PKT_RETRY;
 	if (d.type != HVIS_VMPKT_DATA_INBAND &&
 	    d.type != HVIS_VMPKT_DATA_USING_GPA_DIRECT) {
@@ -542,7 +567,7 @@ static int netvsp_packet(struct vmbus_chan *ch, const void *data, uint32_t len)
 	}
 	switch (in.type) {
 	case HVIS_NVSP_INIT:
-		return netvsp_init(nv, d.trans_id, &in);
+		return netvsp_init(nc, d.trans_id, &in);
 	case HVIS_NVSP_SEND_NDIS_VER:
 		nv->ndis_major = in.ndis_ver.major;
 		nv->ndis_minor = in.ndis_ver.minor;
@@ -551,9 +576,9 @@ static int netvsp_packet(struct vmbus_chan *ch, const void *data, uint32_t len)
 		nv->guest_mtu = in.ndis_config.mtu;
 		return 0;
 	case HVIS_NVSP_SEND_RECV_BUF:
-		return netvsp_recv_buf(nv, d.trans_id, &in);
+		return netvsp_recv_buf(nc, d.trans_id, &in);
 	case HVIS_NVSP_SEND_SEND_BUF:
-		return netvsp_send_buf(nv, d.trans_id, &in);
+		return netvsp_send_buf(nc, d.trans_id, &in);
 	case HVIS_NVSP_REVOKE_RECV_BUF:
 		netvsp_drop_recv_buf(nv);
 		return 0;
@@ -561,19 +586,19 @@ static int netvsp_packet(struct vmbus_chan *ch, const void *data, uint32_t len)
 		netvsp_drop_send_buf(nv);
 		return 0;
 	case HVIS_NVSP_SEND_RNDIS_PKT:
-		return netvsp_rndis_pkt(nv, data, off, d.type, d.trans_id, &in);
+		return netvsp_rndis_pkt(nc, data, off, d.type, d.trans_id, &in);
 	case HVIS_NVSP_SUBCHANNEL:
-		return netvsp_subchannel(nv, d.trans_id);
+		return netvsp_subchannel(nc, d.trans_id, &in);
 	}
 	return 0;
 }
 
 static void netvsp_writable(struct vmbus_chan *ch)
 {
-	struct netvsp *nv = vmbus_dev_priv(vmbus_chan_dev(ch));
+	struct netvsp_chan *nc = vmbus_chan_priv(ch);
 
-	if (netvsp_flush_owed(nv))
-		netvsp_retry_held(nv);
+	if (netvsp_flush_owed(nc))
+		netvsp_retry_held(nc->nv);
 	vmbus_chan_flush(ch);
 }
 
@@ -587,7 +612,7 @@ static void netvsp_forget(struct netvsp *nv)
 	nv->version = 0;
 	nv->rndis_ready = false;
 	nv->filter = 0;
-	nv->nr_owed = 0;
+	nv->rss_entries = 0;
 	nv->held_len = 0;
 	netvsp_tap_pause(nv, true);
 }
@@ -595,19 +620,37 @@ static void netvsp_forget(struct netvsp *nv)
 static int netvsp_open(struct vmbus_chan *ch)
 {
 	struct netvsp *nv = vmbus_dev_priv(vmbus_chan_dev(ch));
+	uint16_t idx = vmbus_chan_sub_index(ch);
+	struct netvsp_chan *nc;
 
-	if (vmbus_chan_sub_index(ch))
+	if (idx >= NETVSP_MAX_CHANNELS || (idx && !nv->ch))
 		return -EINVAL;
-	nv->ch = ch;
+	nc = calloc(1, sizeof(*nc));
+	if (!nc)
+		return -ENOMEM;
+	nc->nv = nv;
+	nc->ch = ch;
+	nc->index = idx;
+	vmbus_chan_set_priv(ch, nc);
+	nv->chans[idx] = nc;
+	if (!idx)
+		nv->ch = ch;
 	return 0;
 }
 
 static void netvsp_close(struct vmbus_chan *ch)
 {
-	struct netvsp *nv = vmbus_dev_priv(vmbus_chan_dev(ch));
+	struct netvsp_chan *nc = vmbus_chan_priv(ch);
+	struct netvsp *nv = nc->nv;
 
-	if (nv->ch == ch)
+	nv->chans[nc->index] = NULL;
+	vmbus_chan_set_priv(ch, NULL);
+	if (!nc->index) {
 		netvsp_forget(nv);
+		/* As Hyper-V: a new attach asks for, and opens, fresh ones. */
+		vmbus_dev_rescind_subchannels(nv->dev);
+	}
+	free(nc);
 }
 
 static void netvsp_dev_reset(struct vmbus_dev *dev)
@@ -691,6 +734,11 @@ static int netvsp_offer(struct vmbus_dev *dev, const char *args)
 		return -ENOMEM;
 	nv->dev = dev;
 	nv->tap_fd = -1;
+	nv->nr_queues = vmbus_dev_nr_vcpus(dev);
+	if (nv->nr_queues > NETVSP_MAX_CHANNELS)
+		nv->nr_queues = NETVSP_MAX_CHANNELS;
+	if (!nv->nr_queues)
+		nv->nr_queues = 1;
 	nv->link_up = true;
 	nv->mac[0] = 0x00;
 	nv->mac[1] = 0x15;
@@ -726,6 +774,7 @@ static int netvsp_ctl(struct vmbus_dev *dev, int argc, char **argv, FILE *out)
 {
 	struct netvsp *nv = vmbus_dev_priv(dev);
 	const char *cmd = argc ? argv[0] : "help";
+	uint32_t i, open;
 
 	if (!strcmp(cmd, "link") && argc == 2 &&
 	    (!strcmp(argv[1], "up") || !strcmp(argv[1], "down"))) {
@@ -748,6 +797,24 @@ static int netvsp_ctl(struct vmbus_dev *dev, int argc, char **argv, FILE *out)
 		fprintf(out, "rndis %s\n", nv->rndis_ready ? "ready" : "down");
 		fprintf(out, "packet-filter %#x\n", nv->filter);
 		fprintf(out, "recv-slots %u free %u\n", nv->nr_slots, nv->nr_free);
+		for (i = 0, open = 0; i < NETVSP_MAX_CHANNELS; i++)
+			open += !!nv->chans[i];
+		fprintf(out, "channels %u open of %u, rss-table %u\n", open,
+			nv->nr_queues, nv->rss_entries);
+		fprintf(out, "rss-key");
+		for (i = 0; i < NETVSP_RSS_KEY_SIZE; i++)
+			fprintf(out, "%s%02x", i % 4 ? "" : " ", nv->rss_key[i]);
+		fprintf(out, "\n");
+		for (i = 0; i < NETVSP_MAX_CHANNELS; i++) {
+			uint32_t e, in_table = 0;
+
+			for (e = 0; e < nv->rss_entries; e++)
+				in_table += nv->rss_table[e] == i;
+			if (nv->chans[i])
+				fprintf(out, "channel %u rx-frames %llu rss-entries %u\n",
+					i, (unsigned long long)nv->chans[i]->rx_frames,
+					in_table);
+		}
 		fprintf(out, "rx-frames %llu rx-bytes %llu\n",
 			(unsigned long long)nv->st.rx_frames,
 			(unsigned long long)nv->st.rx_bytes);

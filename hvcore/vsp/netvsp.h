@@ -37,6 +37,12 @@ struct vmbus_dev;
 #define NETVSP_MTU_MAX		9000u
 /* Completions owed to the guest while its ring was full. */
 #define NETVSP_OWED_MAX		256u
+/* Receive queues (channels) offered at most; the guest's vCPUs cap it too. */
+#define NETVSP_MAX_CHANNELS	8u
+/* Indirection table entries the host takes (Linux sends 128). */
+#define NETVSP_RSS_TABLE_MAX	256u
+/* The Toeplitz key size RSS takes: enough for an IPv6 4-tuple. */
+#define NETVSP_RSS_KEY_SIZE	40u
 
 struct netvsp_stats {
 	uint64_t rx_frames, rx_bytes;	/* host -> guest */
@@ -48,6 +54,22 @@ struct netvsp_stats {
 	uint64_t guest_refused;		/* guest completed a receive with failure */
 };
 
+struct netvsp;
+
+/*
+ * One open channel, primary or sub-channel: the vmbus_chan's private
+ * data from open() to close().  Completions of the guest's packets go back
+ * on the channel they came on, so each keeps its own owed list.
+ */
+struct netvsp_chan {
+	struct netvsp *nv;
+	struct vmbus_chan *ch;
+	uint16_t index;			/* sub-channel index, 0 = primary */
+	uint64_t rx_frames;		/* frames delivered on it since open */
+	uint64_t owed[NETVSP_OWED_MAX];
+	uint32_t nr_owed;
+};
+
 struct netvsp {
 	struct vmbus_dev *dev;
 	uint8_t mac[6];
@@ -57,6 +79,10 @@ struct netvsp {
 	int tap_fd;
 	char tap_name[16];
 	bool tap_paused;		/* not polled: no receive slot free */
+
+	/* Open channels ([0] the primary); a frame goes out on one of them. */
+	struct netvsp_chan *chans[NETVSP_MAX_CHANNELS];
+	uint32_t nr_queues;		/* channels offered (RSS capabilities) */
 
 	/* NVSP state, from INIT until the primary channel closes. */
 	struct vmbus_chan *ch;		/* open primary channel, or NULL */
@@ -76,10 +102,10 @@ struct netvsp {
 	/* RNDIS state. */
 	bool rndis_ready;		/* INIT_C sent, no HALT since */
 	uint32_t filter;		/* HVIS_RNDIS_FILTER_* */
-
-	/* Completions of guest packets that did not fit the ring yet. */
-	uint64_t owed[NETVSP_OWED_MAX];
-	uint32_t nr_owed;
+	/* RSS: flow hash -> table entry -> channel; 0 entries: all on [0]. */
+	uint16_t rss_table[NETVSP_RSS_TABLE_MAX];
+	uint32_t rss_entries;
+	uint8_t rss_key[NETVSP_RSS_KEY_SIZE];	/* Toeplitz secret */
 
 	/* One received frame waiting for a slot or ring space. */
 	uint8_t *held;
@@ -93,12 +119,13 @@ struct netvsp {
 /* netvsp.c */
 /*
  * Put one RNDIS message (the concatenation of @iov) in a receive slot and
- * send it as a transfer-page packet.  0; -ENOSPC (no slot free), -EAGAIN
+ * send it as a transfer-page packet on @ch.  0; -ENOSPC (no slot free), -EAGAIN
  * (ring full: nothing was sent and the slot is free again), -EMSGSIZE
  * (larger than a slot) or -EPIPE (no buffer or channel).
  */
-int netvsp_deliver(struct netvsp *nv, uint32_t channel_type,
-		   const struct hvring_iov *iov, uint32_t n);
+int netvsp_deliver(struct netvsp *nv, struct vmbus_chan *ch,
+		   uint32_t channel_type, const struct hvring_iov *iov,
+		   uint32_t n);
 /* A malformed message from the guest: count it and log why (rate-limited). */
 void netvsp_bad(struct netvsp *nv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -112,6 +139,8 @@ void netvsp_bad(struct netvsp *nv, const char *fmt, ...)
  */
 int netvsp_rndis_input(struct netvsp *nv, uint32_t channel_type,
 		       const uint8_t *buf, uint32_t len);
+/* The Toeplitz hash of @n bytes at @in under @key (n + 4 <= key size). */
+uint32_t netvsp_toeplitz(const uint8_t *key, const uint8_t *in, uint32_t n);
 /* Tell the guest the link went up or down (RNDIS INDICATE). */
 int netvsp_rndis_indicate_link(struct netvsp *nv);
 /* Offer a frame from the back end to the guest: 0, or -EAGAIN (hold it). */

@@ -10,6 +10,7 @@
 
 #include "hvis/nvsp.h"
 #include "hvis/rndis.h"
+#include "log.h"
 #include "netvsp.h"
 #include "vmbus/channel.h"
 
@@ -23,7 +24,7 @@ static int netvsp_send_ctl(struct netvsp *nv, const void *msg, uint32_t len,
 			   const void *info, uint32_t info_len)
 {
 	struct hvring_iov iov[2] = { { msg, len }, { info, info_len } };
-	int r = netvsp_deliver(nv, HVIS_NVSP_RNDIS_CONTROL, iov,
+	int r = netvsp_deliver(nv, nv->ch, HVIS_NVSP_RNDIS_CONTROL, iov,
 			       info_len ? 2 : 1);
 
 	return r == -ENOSPC ? -EAGAIN : r;
@@ -69,6 +70,14 @@ static int netvsp_init_c(struct netvsp *nv, const uint8_t *body, uint32_t len)
 static int netvsp_query_info(struct netvsp *nv, uint32_t oid,
 			     const uint8_t *in, uint32_t in_len, uint8_t *info)
 {
+	struct hvis_ndis_rss_caps rss = {
+		.hdr = { HVIS_NDIS_OBJ_RSS_CAPABILITIES,
+			 HVIS_NDIS_RSS_CAPS_REVISION_2, sizeof(rss) },
+		.flags = HVIS_NDIS_RSS_CAP_HASH_TCP4 | HVIS_NDIS_RSS_CAP_HASH_TCP6,
+		.num_int_msg = nv->nr_queues,
+		.num_queues = nv->nr_queues,
+		.num_table_entries = 128,
+	};
 	struct hvis_ndis_offload off = { 0 };
 	struct hvis_ndis_obj_header want = { 0 };
 	uint32_t v;
@@ -113,6 +122,12 @@ static int netvsp_query_info(struct netvsp *nv, uint32_t oid,
 			       HVIS_NDIS_OFFLOAD_SIZE_6_0;
 		memcpy(info, &off, off.hdr.size);
 		return off.hdr.size;
+	case HVIS_OID_GEN_RECEIVE_SCALE_CAPABILITIES:
+		/* Sub-channels, and with them RSS, came with NVSP 5. */
+		if (nv->version < HVIS_NVSP_VERSION_5)
+			return -1;
+		memcpy(info, &rss, sizeof(rss));
+		return sizeof(rss);
 	default:
 		return -1;
 	}
@@ -172,6 +187,48 @@ static int netvsp_query_c(struct netvsp *nv, const uint8_t *body,
 	return netvsp_send_ctl(nv, &out, sizeof(out), info, (uint32_t)n);
 }
 
+/*
+ * RECEIVE_SCALE_PARAMETERS: keep the indirection table (the channel each
+ * hash bucket goes to) and the Toeplitz key (netvsp_flow_hash).
+ */
+static uint32_t netvsp_set_rss(struct netvsp *nv, const uint8_t *in,
+			       uint32_t in_len)
+{
+	struct hvis_ndis_rss_params p;
+	uint32_t i, n, e;
+
+	if (in_len < sizeof(p))
+		return HVIS_RNDIS_STATUS_INVALID_LENGTH;
+	memcpy(&p, in, sizeof(p));
+	if (p.flags & HVIS_NDIS_RSS_PARAM_DISABLE) {
+		nv->rss_entries = 0;
+		return HVIS_RNDIS_STATUS_SUCCESS;
+	}
+	n = p.table_size / 4;
+	if (p.table_size % 4 || !n || n > NETVSP_RSS_TABLE_MAX ||
+	    p.table_offset > in_len || p.table_size > in_len - p.table_offset ||
+	    p.key_size != NETVSP_RSS_KEY_SIZE || p.key_offset > in_len ||
+	    p.key_size > in_len - p.key_offset)
+		return HVIS_RNDIS_STATUS_INVALID_DATA;
+	for (i = 0; i < n; i++) {
+		memcpy(&e, in + p.table_offset + 4 * i, 4);
+		if (e >= nv->nr_queues)
+			return HVIS_RNDIS_STATUS_INVALID_DATA;
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(&e, in + p.table_offset + 4 * i, 4);
+		nv->rss_table[i] = (uint16_t)e;
+	}
+	memcpy(nv->rss_key, in + p.key_offset, NETVSP_RSS_KEY_SIZE);
+	nv->rss_entries = n;
+	for (i = 0; i < NETVSP_RSS_KEY_SIZE && !nv->rss_key[i]; i++)
+		;
+	if (i == NETVSP_RSS_KEY_SIZE)
+		log_guest("netvsp: relid %u: the guest's RSS key is all zero: every flow hashes to entry 0",
+			  vmbus_dev_relid(nv->dev));
+	return HVIS_RNDIS_STATUS_SUCCESS;
+}
+
 static uint32_t netvsp_set(struct netvsp *nv, uint32_t oid, const uint8_t *in,
 			   uint32_t in_len)
 {
@@ -189,6 +246,8 @@ static uint32_t netvsp_set(struct netvsp *nv, uint32_t oid, const uint8_t *in,
 		if (in_len < sizeof(struct hvis_ndis_obj_header))
 			return HVIS_RNDIS_STATUS_INVALID_LENGTH;
 		return HVIS_RNDIS_STATUS_SUCCESS;
+	case HVIS_OID_GEN_RECEIVE_SCALE_PARAMETERS:
+		return netvsp_set_rss(nv, in, in_len);
 	case HVIS_OID_802_3_MULTICAST_LIST:
 		/* Multicast frames pass whenever the filter takes multicast. */
 		if (in_len % 6)
@@ -385,6 +444,73 @@ static bool netvsp_filter_takes(const struct netvsp *nv, const uint8_t *dst)
 	       !memcmp(dst, nv->mac, 6);
 }
 
+uint32_t netvsp_toeplitz(const uint8_t *key, const uint8_t *in, uint32_t n)
+{
+	uint32_t h = 0, i, b;
+	/* The 32 key bits starting at the current input bit. */
+	uint32_t win = (uint32_t)key[0] << 24 | key[1] << 16 | key[2] << 8 |
+		       key[3];
+
+	for (i = 0; i < n; i++) {
+		for (b = 0; b < 8; b++) {
+			if (in[i] & (0x80 >> b))
+				h ^= win;
+			win = win << 1 | (key[i + 4] >> (7 - b) & 1);
+		}
+	}
+	return h;
+}
+
+/*
+ * RSS's hash of a frame, as NDIS defines it: Toeplitz over the source and
+ * destination addresses, then for TCP the ports, in wire order; 0 (the
+ * first table entry) for anything else.
+ */
+static uint32_t netvsp_flow_hash(const struct netvsp *nv, const uint8_t *f,
+				 uint32_t len)
+{
+	uint8_t in[36];
+	uint32_t l3 = 14, alen, l4, n;
+	uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
+	uint8_t proto;
+
+	if (type == 0x0800 && len >= l3 + 20) {
+		alen = 4;
+		proto = f[l3 + 9];
+		l4 = l3 + (f[l3] & 0xf) * 4u;
+		if (f[l3 + 6] & 0x3f || f[l3 + 7])
+			proto = 0;		/* a fragment: no ports */
+		memcpy(in, f + l3 + 12, 8);
+	} else if (type == 0x86dd && len >= l3 + 40) {
+		alen = 16;
+		proto = f[l3 + 6];		/* no extension headers walked */
+		l4 = l3 + 40;
+		memcpy(in, f + l3 + 8, 32);
+	} else {
+		return 0;
+	}
+	n = 2 * alen;
+	if (proto == 6 && len >= l4 + 4) {
+		memcpy(in + n, f + l4, 4);
+		n += 4;
+	}
+	return netvsp_toeplitz(nv->rss_key, in, n);
+}
+
+/* The open channel a received frame goes out on, by the guest's table. */
+static struct vmbus_chan *netvsp_rx_chan(struct netvsp *nv,
+					 const uint8_t *frame, uint32_t len)
+{
+	struct netvsp_chan *nc;
+	uint32_t h;
+
+	if (!nv->rss_entries)
+		return nv->ch;
+	h = netvsp_flow_hash(nv, frame, len);
+	nc = nv->chans[nv->rss_table[h % nv->rss_entries]];
+	return nc ? nc->ch : nv->ch;
+}
+
 int netvsp_rndis_rx_frame(struct netvsp *nv, const uint8_t *frame,
 			  uint32_t len)
 {
@@ -396,6 +522,7 @@ int netvsp_rndis_rx_frame(struct netvsp *nv, const uint8_t *frame,
 		.p = { .data_offset = sizeof(hdr.p), .data_len = len },
 	};
 	struct hvring_iov iov[2] = { { &hdr, sizeof(hdr) }, { frame, len } };
+	struct vmbus_chan *ch;
 	int r;
 
 	if (len < 14 || !nv->rndis_ready || !nv->link_up) {
@@ -406,7 +533,8 @@ int netvsp_rndis_rx_frame(struct netvsp *nv, const uint8_t *frame,
 		nv->st.rx_filtered++;
 		return 0;
 	}
-	r = netvsp_deliver(nv, HVIS_NVSP_RNDIS_DATA, iov, 2);
+	ch = netvsp_rx_chan(nv, frame, len);
+	r = netvsp_deliver(nv, ch, HVIS_NVSP_RNDIS_DATA, iov, 2);
 	if (r == -ENOSPC || r == -EAGAIN)
 		return -EAGAIN;
 	if (r) {
@@ -415,5 +543,6 @@ int netvsp_rndis_rx_frame(struct netvsp *nv, const uint8_t *frame,
 	}
 	nv->st.rx_frames++;
 	nv->st.rx_bytes += len;
+	((struct netvsp_chan *)vmbus_chan_priv(ch))->rx_frames++;
 	return 0;
 }

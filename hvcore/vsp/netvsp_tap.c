@@ -27,6 +27,7 @@
 static void netvsp_tap_readable(void *opaque, uint32_t events)
 {
 	struct netvsp *nv = opaque;
+	uint32_t c;
 	int i;
 
 	(void)events;
@@ -42,8 +43,9 @@ static void netvsp_tap_readable(void *opaque, uint32_t events)
 			netvsp_tap_pause(nv, true);
 		}
 	}
-	if (nv->ch)
-		vmbus_chan_flush(nv->ch);
+	for (c = 0; c < NETVSP_MAX_CHANNELS; c++)
+		if (nv->chans[c])
+			vmbus_chan_flush(nv->chans[c]->ch);
 }
 
 /* Open /dev/net/tun as TAP @name in the current namespace. */

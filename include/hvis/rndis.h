@@ -300,6 +300,46 @@ struct hvis_ndis_offload_params {
 HVIS_SIZE(struct hvis_ndis_offload_params, 28);
 #define HVIS_NDIS_OFFLOAD_PARAMS_V4_SIZE	22
 
+/* RECEIVE_SCALE_CAPABILITIES answer (G<-H). */
+struct hvis_ndis_rss_caps {
+	struct hvis_ndis_obj_header hdr;	/* RSS_CAPABILITIES, revision 2 */
+	u32 flags;			/* HVIS_NDIS_RSS_CAP_* */
+	u32 num_int_msg;
+	u32 num_queues;			/* receive queues = channels the host serves */
+	u16 num_table_entries;		/* indirection table size it takes */
+} __packed;
+HVIS_SIZE(struct hvis_ndis_rss_caps, 18);
+
+#define HVIS_NDIS_RSS_CAPS_REVISION_2	2
+#define HVIS_NDIS_RSS_CAP_HASH_TCP4	0x00000100u
+#define HVIS_NDIS_RSS_CAP_HASH_TCP6	0x00000200u
+
+/*
+ * RECEIVE_SCALE_PARAMETERS (G->H set), naturally aligned: the indirection
+ * table (u32 channel numbers) and the hash key lie at their offsets from
+ * the start of this object.
+ */
+struct hvis_ndis_rss_params {
+	struct hvis_ndis_obj_header hdr;	/* RSS_PARAMETERS, revision 2 */
+	u16 flags;			/* HVIS_NDIS_RSS_PARAM_* */
+	u16 base_cpu;
+	u32 hash_info;
+	u16 table_size;			/* bytes */
+	u16 pad1;
+	u32 table_offset;
+	u16 key_size;			/* bytes */
+	u16 pad2;
+	u32 key_offset;
+	u32 cpu_masks_offset;
+	u32 nr_cpu_masks;
+	u32 cpu_mask_entry_size;
+} __packed;
+HVIS_SIZE(struct hvis_ndis_rss_params, 40);
+HVIS_OFFSET(struct hvis_ndis_rss_params, table_offset, 16);
+HVIS_OFFSET(struct hvis_ndis_rss_params, key_offset, 24);
+
+#define HVIS_NDIS_RSS_PARAM_DISABLE	0x0010u
+
 #define HVIS_NDIS_OFFLOAD_PARAM_NO_CHANGE	0
 #define HVIS_NDIS_OFFLOAD_PARAM_DISABLED	1
 #define HVIS_NDIS_OFFLOAD_PARAM_TX_ONLY		2

@@ -15,6 +15,7 @@
 #include "hvis/nvsp.h"
 #include "hvis/rndis.h"
 #include "log.h"
+#include "vsp/netvsp.h"
 
 #define NV_RELID	1
 #define RECV_PAGES	8	/* 32 KiB: three 9728-byte slots */
@@ -512,6 +513,112 @@ static bool test_malformed(void)
 	return true;
 }
 
+/*
+ * SUBCHANNEL: one per vCPU less the primary is granted and offered; RSS
+ * capabilities say so; a table naming a channel not offered is refused;
+ * closing the primary rescinds the sub-channel and forgets NVSP state.
+ */
+static bool test_subchannels(void)
+{
+	struct nv_guest ng;
+	struct hvis_nvsp_msg m = { .type = HVIS_NVSP_SUBCHANNEL }, r;
+	struct hvis_chmsg_offer *o;
+	struct hvis_chmsg_relid *rel;
+	struct hvis_chmsg_relid close = {
+		.header.msgtype = HVIS_CHMSG_CLOSECHANNEL,
+		.child_relid = NV_RELID,
+	};
+	struct hvis_rndis_query_c c;
+	struct hvis_ndis_rss_caps caps;
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_query q;
+		struct hvis_ndis_rss_params p;
+		u32 table[4];
+		u8 key[40];
+	} __attribute__((packed)) set = {
+		.h = { HVIS_RNDIS_SET, sizeof(set) },
+		.q = { .req_id = 40, .oid = HVIS_OID_GEN_RECEIVE_SCALE_PARAMETERS,
+		       .info_len = sizeof(set.p) + sizeof(set.table) +
+				   sizeof(set.key),
+		       .info_offset = sizeof(set.q) },
+		.p = { .hdr = { HVIS_NDIS_OBJ_RSS_PARAMETERS, 2, 40 },
+		       .table_size = sizeof(set.table),
+		       .table_offset = sizeof(set.p),
+		       .key_size = sizeof(set.key),
+		       .key_offset = sizeof(set.p) + sizeof(set.table) },
+		.table = { 0, 1, 0, 1 },
+	};
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_set_c c;
+	} __attribute__((packed)) sc;
+	uint32_t sub_relid;
+
+	CHECK(nv_connect(&ng, NULL));
+	CHECK(nv_rndis_init(&ng));
+	CHECK(nv_query(&ng, HVIS_OID_GEN_RECEIVE_SCALE_CAPABILITIES, &c, &caps,
+		       sizeof(caps)));
+	CHECK(c.info_len == sizeof(caps) && caps.num_queues == NR_VCPUS);
+	m.subchannel.op = HVIS_NVSP_SUBCHANNEL_ALLOCATE;
+	m.subchannel.count = 7;
+	msgs_reset();
+	CHECK(nv_request(&ng, 0x600, &m, &r));
+	CHECK(r.subchannel_complete.status == HVIS_NVSP_STAT_SUCCESS);
+	CHECK(r.subchannel_complete.count == NR_VCPUS - 1);
+	o = expect(HVIS_CHMSG_OFFERCHANNEL);
+	CHECK(o && o->offer.sub_channel_index == 1);
+	sub_relid = o->child_relid;
+	/* A table naming channel 1 is taken, one naming channel 5 refused. */
+	CHECK(nv_send_section(&ng, 0x601, HVIS_NVSP_RNDIS_CONTROL, 0, &set,
+			      sizeof(set)));
+	CHECK(nv_take_rndis(&ng, HVIS_NVSP_RNDIS_CONTROL, &sc, sizeof(sc),
+			    true) == sizeof(sc));
+	CHECK(sc.c.status == HVIS_RNDIS_STATUS_SUCCESS);
+	CHECK(nv_take_completion(&ng, 0x601));
+	CHECK(nv_stat("rss-table") == 4);
+	set.table[2] = 5;
+	CHECK(nv_send_section(&ng, 0x602, HVIS_NVSP_RNDIS_CONTROL, 0, &set,
+			      sizeof(set)));
+	CHECK(nv_take_rndis(&ng, HVIS_NVSP_RNDIS_CONTROL, &sc, sizeof(sc),
+			    true) == sizeof(sc));
+	CHECK(sc.c.status == HVIS_RNDIS_STATUS_INVALID_DATA);
+	CHECK(nv_take_completion(&ng, 0x602));
+	/* Closing the primary takes the sub-channel away. */
+	msgs_reset();
+	CHECK(post(1, &close, sizeof(close)) == 0);
+	rel = expect(HVIS_CHMSG_RESCIND_CHANNELOFFER);
+	CHECK(rel && rel->child_relid == sub_relid);
+	CHECK(nv_stat("channels") == 0 && nv_stat("nvsp-version") == 0);
+	nv_down();
+	return true;
+}
+
+/* RSS's Toeplitz hash against the verification vectors NDIS publishes. */
+static bool test_toeplitz(void)
+{
+	static const uint8_t key[40] = {
+		0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
+		0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
+		0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30,
+		0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+	};
+	/* 66.9.149.187:2794 -> 161.142.100.80:1766 */
+	static const uint8_t v4[12] = {
+		66, 9, 149, 187, 161, 142, 100, 80, 0x0a, 0xea, 0x06, 0xe6,
+	};
+	/* 199.92.111.2:14230 -> 65.69.140.83:4739 */
+	static const uint8_t v4b[12] = {
+		199, 92, 111, 2, 65, 69, 140, 83, 0x37, 0x96, 0x12, 0x83,
+	};
+
+	CHECK(netvsp_toeplitz(key, v4, 12) == 0x51ccc178);
+	CHECK(netvsp_toeplitz(key, v4, 8) == 0x323e8fc2);
+	CHECK(netvsp_toeplitz(key, v4b, 12) == 0xc626b0ea);
+	CHECK(netvsp_toeplitz(key, v4b, 8) == 0xd718262a);
+	return true;
+}
+
 /* The test hooks: a range past the buffer, data past the message. */
 static bool test_inject(void)
 {
@@ -569,6 +676,8 @@ int main(void)
 		{ "GPA-direct packets: gathered, bad pages dropped", test_gpa_direct },
 		{ "malformed NVSP/RNDIS dropped, counted, completed", test_malformed },
 		{ "inject bad-range and bad-rndis reach the guest", test_inject },
+		{ "sub-channels, RSS table, rescinded with the primary", test_subchannels },
+		{ "Toeplitz hash: NDIS verification vectors", test_toeplitz },
 	};
 	int fd = mkstemp(log_path), r;
 
