@@ -28,8 +28,8 @@ PKGS=(
 	libnl-3-dev libnl-route-3-dev hyperv-daemons
 	# network tests: the host end is a TAP in a namespace (iproute2),
 	# pinged from there with DF set (iputils-ping), iperf3 runs there and,
-	# over 9p, in the guest
-	iproute2 iputils-ping iperf3
+	# over 9p, in the guest, as does ethtool
+	iproute2 iputils-ping iperf3 ethtool
 )
 
 die() { echo "deps.sh: $*" >&2; exit 1; }

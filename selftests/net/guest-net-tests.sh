@@ -159,6 +159,47 @@ if host_req host-snmp; then
 		[ "$REPLY_BODY" = "tcp-csum-errors 0 udp-csum-errors 0" ]
 fi
 
+# Channels: the host offers one per vCPU; ethtool -L re-attaches the
+# device with another count while iperf3 runs, and traffic goes on.
+chans_open() {	# N_OPEN: the host's count of open channels
+	host_req ctl netvsp "$RELID" status
+	N_OPEN=$(echo "$REPLY_BODY" | awk '$1 == "channels" { print $2 }')
+}
+ncpu=$(grep -c ^processor /proc/cpuinfo)
+if [ "$ncpu" -lt 2 ]; then
+	skip "ethtool -L under traffic" "one vCPU: one channel"
+elif ! H ethtool --version >/dev/null 2>&1 || ! H iperf3 --version >/dev/null 2>&1; then
+	skip "ethtool -L under traffic" "no ethtool or iperf3 on the host (scripts/deps.sh installs them)"
+else
+	chans_open
+	check "$IF runs on $N_OPEN channels, one per vCPU" [ "$N_OPEN" = "$ncpu" ]
+	# 16 flows to the guest: the host spreads them by the guest's table
+	# and key. Before ethtool -L: after it, Debian's 6.1 and 6.12
+	# hv_netvsc program an all-zero key (it keeps the key of its last
+	# RSS set, and with one channel it made none), which sends every flow
+	# to table entry 0.
+	H iperf3 -c "$NET_HOST4" -t 2 -R -P 16 >/dev/null 2>&1
+	chans_open
+	used=$(echo "$REPLY_BODY" | awk '$1 == "channel" && $4 > 0 { n++ } END { print n + 0 }')
+	check "received flows spread over $used of $N_OPEN channels" [ "$used" -ge 2 ]
+	diag "$(echo "$REPLY_BODY" | grep '^channel ' | tr '\n' ' ')"
+	H iperf3 -c "$NET_HOST4" -t 8 -J >/tmp/iperf-channels.json 2>&1 &
+	ipid=$!
+	sleep 2
+	check "ethtool -L $IF combined 1 while iperf3 runs" H ethtool -L "$IF" combined 1
+	chans_open
+	check "the host sees 1 channel open ($N_OPEN)" [ "$N_OPEN" = 1 ]
+	sleep 2
+	check "ethtool -L $IF combined $ncpu while iperf3 runs" H ethtool -L "$IF" combined "$ncpu"
+	chans_open
+	check "the host sees $ncpu channels open ($N_OPEN)" [ "$N_OPEN" = "$ncpu" ]
+	wait $ipid
+	rc=$?
+	recv=$(iperf_field sum_received bytes /tmp/iperf-channels.json)
+	check "iperf3 went on across both changes (exit $rc, $recv bytes received)" \
+		[ "$rc" = 0 -a "${recv:-0}" -gt 0 ]
+fi
+
 # MTU 9000: Linux re-attaches the device (NVSP and RNDIS from scratch).
 echo 9000 >"/sys/class/net/$IF/mtu"
 check "MTU 9000 taken ($(cat "/sys/class/net/$IF/mtu"))" [ "$(cat "/sys/class/net/$IF/mtu")" = 9000 ]
