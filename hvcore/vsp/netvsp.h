@@ -33,6 +33,8 @@ struct vmbus_dev;
 #define NETVSP_SEND_SECTION_SIZE	6144u
 /* The largest RNDIS stream one guest packet may carry. */
 #define NETVSP_TX_MAX		(64u * 1024 + 4096)
+/* The largest LSO frame offered: it and its RNDIS header fit the above. */
+#define NETVSP_LSO_MAX		62780u
 /* Largest MTU (IP payload) the host end takes. */
 #define NETVSP_MTU_MAX		9000u
 /* Completions owed to the guest while its ring was full. */
@@ -50,11 +52,38 @@ struct netvsp_stats {
 	uint64_t rx_filtered;		/* not for the guest's packet filter */
 	uint64_t rx_dropped;		/* too big for a slot, or link down */
 	uint64_t tx_errors;		/* back end refused a frame */
+	uint64_t tx_csum, tx_lso;	/* frames with checksum / LSO offload */
 	uint64_t bad_packets;		/* malformed NVSP/RNDIS from the guest */
 	uint64_t guest_refused;		/* guest completed a receive with failure */
 };
 
 struct netvsp;
+
+/*
+ * The header a TAP opened with IFF_VNET_HDR carries before each frame
+ * (virtio-net's, host byte order): how to finish a partial checksum and
+ * segment a large TCP frame.
+ */
+struct netvsp_vnet_hdr {
+	uint8_t flags;			/* NETVSP_VNET_F_* */
+	uint8_t gso_type;		/* NETVSP_VNET_GSO_* */
+	uint16_t hdr_len;		/* Ethernet + IP + TCP headers */
+	uint16_t gso_size;		/* payload bytes per segment */
+	uint16_t csum_start;
+	uint16_t csum_offset;
+};
+#define NETVSP_VNET_F_NEEDS_CSUM	1
+#define NETVSP_VNET_GSO_NONE		0
+#define NETVSP_VNET_GSO_TCPV4		1
+#define NETVSP_VNET_GSO_TCPV6		4
+
+/* What a guest frame's per-packet info asks of the host. */
+struct netvsp_tx_info {
+	bool csum, lso, vlan;
+	uint32_t csum_bits;		/* HVIS_PPI_CSUM_TX_*, TCP offset */
+	uint32_t lso_value;		/* HVIS_PPI_LSO_* */
+	uint16_t vlan_tci;		/* 802.1Q tag to insert */
+};
 
 /*
  * One open channel, primary or sub-channel: the vmbus_chan's private
@@ -133,12 +162,13 @@ void netvsp_bad(struct netvsp *nv, const char *fmt, ...)
 /* netvsp_rndis.c */
 /*
  * The RNDIS messages of one guest packet (@len bytes at @buf, host
- * memory): control messages answered, frames passed to the back end.
+ * memory the frames' headers may be fixed in): control messages
+ * answered, frames passed to the back end.
  * 0, or -EAGAIN when a control reply did not fit (nothing was changed:
  * the caller retries the packet), or -EPROTO (malformed: counted).
  */
 int netvsp_rndis_input(struct netvsp *nv, uint32_t channel_type,
-		       const uint8_t *buf, uint32_t len);
+		       uint8_t *buf, uint32_t len);
 /* The Toeplitz hash of @n bytes at @in under @key (n + 4 <= key size). */
 uint32_t netvsp_toeplitz(const uint8_t *key, const uint8_t *in, uint32_t n);
 /* Tell the guest the link went up or down (RNDIS INDICATE). */
@@ -147,11 +177,32 @@ int netvsp_rndis_indicate_link(struct netvsp *nv);
 int netvsp_rndis_rx_frame(struct netvsp *nv, const uint8_t *frame,
 			  uint32_t len);
 
+/* netvsp_offload.c */
+struct hvis_rndis_packet;
+/*
+ * Read the per-packet info of PACKET @p (@len bytes at @body): 0, or
+ * -EPROTO (malformed, counted).
+ */
+int netvsp_tx_ppi(struct netvsp *nv, const uint8_t *body, uint32_t len,
+		  const struct hvis_rndis_packet *p, struct netvsp_tx_info *ti);
+/*
+ * Fill @vh for frame @f (host memory, fixed in place where Windows' LSO
+ * contract differs from Linux's): 0, or -EPROTO when the headers do not
+ * match what the per-packet info says.
+ */
+int netvsp_tx_prepare(uint8_t *f, uint32_t len, const struct netvsp_tx_info *ti,
+		      struct netvsp_vnet_hdr *vh);
+
 /* netvsp_tap.c */
 int netvsp_tap_open(struct netvsp *nv, const char *name, const char *netns);
 void netvsp_tap_close(struct netvsp *nv);
-/* Hand a frame from the guest to the TAP device: 0 or -errno. */
-int netvsp_tap_xmit(struct netvsp *nv, const uint8_t *frame, uint32_t len);
+/*
+ * Hand a frame from the guest to the TAP device, with @vh and the VLAN
+ * tag @ti asks for: 0 or -errno.
+ */
+int netvsp_tap_xmit(struct netvsp *nv, const uint8_t *frame, uint32_t len,
+		    const struct netvsp_vnet_hdr *vh,
+		    const struct netvsp_tx_info *ti);
 /* Stop or resume reading the TAP device (receive slots ran out/freed). */
 void netvsp_tap_pause(struct netvsp *nv, bool pause);
 

@@ -104,11 +104,25 @@ static int netvsp_query_info(struct netvsp *nv, uint32_t oid,
 	case HVIS_OID_TCP_OFFLOAD_HARDWARE_CAPS:
 		/*
 		 * Answer in the revision the guest asked for (its NVSP
-		 * version decides it), sized as that revision is.  No
-		 * offload is offered yet: the guest checksums and segments.
+		 * version decides it), sized as that revision is.  Transmit
+		 * checksums and LSOv2 are offered (the TAP's kernel does
+		 * them); nothing on receive yet.
 		 */
 		if (in_len >= sizeof(want))
 			memcpy(&want, in, sizeof(want));
+		off.ip4_tx_encap = HVIS_NDIS_ENCAP_8023;
+		off.ip4_tx_csum = HVIS_NDIS_CSUM_TCP | HVIS_NDIS_CSUM_TCP_OPTS |
+				  HVIS_NDIS_CSUM_UDP | HVIS_NDIS_CSUM_IP_OPTS;
+		off.ip6_tx_encap = HVIS_NDIS_ENCAP_8023;
+		off.ip6_tx_csum = HVIS_NDIS_CSUM_TCP | HVIS_NDIS_CSUM_TCP_OPTS |
+				  HVIS_NDIS_CSUM_UDP | HVIS_NDIS_CSUM_IP_OPTS;
+		off.lso4_encap = HVIS_NDIS_ENCAP_8023;
+		off.lso4_max_size = NETVSP_LSO_MAX;
+		off.lso4_min_segs = 2;
+		off.lso6_encap = HVIS_NDIS_ENCAP_8023;
+		off.lso6_max_size = NETVSP_LSO_MAX;
+		off.lso6_min_segs = 2;
+		off.lso6_opts = HVIS_NDIS_LSO6_IP6EXT | HVIS_NDIS_LSO6_TCP6OPT;
 		off.hdr.type = HVIS_NDIS_OBJ_OFFLOAD;
 		off.hdr.revision = want.revision >= HVIS_NDIS_OFFLOAD_REVISION_3 ?
 				   HVIS_NDIS_OFFLOAD_REVISION_3 :
@@ -334,11 +348,16 @@ int netvsp_rndis_indicate_link(struct netvsp *nv)
 	return r;
 }
 
-/* One PACKET message from the guest: its frame goes to the back end. */
-static int netvsp_tx_packet(struct netvsp *nv, const uint8_t *body,
-			    uint32_t len)
+/*
+ * One PACKET message from the guest (@body is host memory, nv->tx_buf):
+ * its frame goes to the back end with the offloads its per-packet info
+ * asks for.
+ */
+static int netvsp_tx_packet(struct netvsp *nv, uint8_t *body, uint32_t len)
 {
 	struct hvis_rndis_packet p;
+	struct netvsp_tx_info ti;
+	struct netvsp_vnet_hdr vh;
 
 	if (len < sizeof(p)) {
 		netvsp_bad(nv, "RNDIS PACKET of %u bytes", len);
@@ -351,17 +370,28 @@ static int netvsp_tx_packet(struct netvsp *nv, const uint8_t *body,
 			   p.data_offset, p.data_len, len);
 		return -EPROTO;
 	}
-	if (p.data_len > NETVSP_MTU_MAX + 18) {
-		netvsp_bad(nv, "frame of %u bytes", p.data_len);
+	if (netvsp_tx_ppi(nv, body, len, &p, &ti))
+		return -EPROTO;
+	if (!ti.lso && p.data_len > NETVSP_MTU_MAX + 18) {
+		netvsp_bad(nv, "frame of %u bytes without LSO", p.data_len);
+		return -EPROTO;
+	}
+	if (netvsp_tx_prepare(body + p.data_offset, p.data_len, &ti, &vh)) {
+		netvsp_bad(nv, "frame of %u bytes does not match its %s info",
+			   p.data_len, ti.lso ? "LSO" : "checksum");
 		return -EPROTO;
 	}
 	if (!nv->link_up || netvsp_tap_xmit(nv, body + p.data_offset,
-					    p.data_len)) {
+					    p.data_len, &vh, &ti)) {
 		nv->st.tx_errors++;
 		return 0;
 	}
 	nv->st.tx_frames++;
 	nv->st.tx_bytes += p.data_len;
+	if (ti.lso)
+		nv->st.tx_lso++;
+	else if (vh.flags)
+		nv->st.tx_csum++;
 	return 0;
 }
 
@@ -389,7 +419,7 @@ static int netvsp_control(struct netvsp *nv, uint32_t type,
 }
 
 int netvsp_rndis_input(struct netvsp *nv, uint32_t channel_type,
-		       const uint8_t *buf, uint32_t len)
+		       uint8_t *buf, uint32_t len)
 {
 	uint32_t pos = 0;
 	int r = 0;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "evloop.h"
@@ -24,6 +25,9 @@
 /* Frames read per wakeup before the loop serves others. */
 #define NETVSP_TAP_BUDGET	64
 
+_Static_assert(sizeof(struct netvsp_vnet_hdr) == 10,
+	       "virtio_net_hdr is 10 bytes");
+
 static void netvsp_tap_readable(void *opaque, uint32_t events)
 {
 	struct netvsp *nv = opaque;
@@ -32,10 +36,17 @@ static void netvsp_tap_readable(void *opaque, uint32_t events)
 
 	(void)events;
 	for (i = 0; i < NETVSP_TAP_BUDGET && !nv->tap_paused; i++) {
-		ssize_t n = read(nv->tap_fd, nv->rx_buf, NETVSP_RECV_SLOT_SIZE);
+		struct netvsp_vnet_hdr vh;
+		struct iovec iov[2] = {
+			{ &vh, sizeof(vh) },
+			{ nv->rx_buf, NETVSP_RECV_SLOT_SIZE },
+		};
+		ssize_t n = readv(nv->tap_fd, iov, 2);
 
-		if (n <= 0)
+		/* No offloads were enabled, so the header says nothing. */
+		if (n <= (ssize_t)sizeof(vh))
 			break;
+		n -= sizeof(vh);
 		if (netvsp_rndis_rx_frame(nv, nv->rx_buf, (uint32_t)n)) {
 			/* No slot or no ring space: keep it, stop reading. */
 			memcpy(nv->held, nv->rx_buf, (size_t)n);
@@ -57,8 +68,13 @@ static int netvsp_tap_attach(const char *name)
 	if (fd < 0)
 		return -errno;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+	/*
+	 * With a virtio-net header per frame the kernel checksums and
+	 * segments what the guest offloaded; TUNSETOFFLOAD 0 keeps the
+	 * frames it hands us plain (hvcore does no receive offload yet).
+	 */
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETOFFLOAD, 0) < 0) {
 		int e = -errno;
 
 		close(fd);
@@ -118,16 +134,40 @@ void netvsp_tap_close(struct netvsp *nv)
 	nv->tap_fd = -1;
 }
 
-int netvsp_tap_xmit(struct netvsp *nv, const uint8_t *frame, uint32_t len)
+int netvsp_tap_xmit(struct netvsp *nv, const uint8_t *frame, uint32_t len,
+		    const struct netvsp_vnet_hdr *vh,
+		    const struct netvsp_tx_info *ti)
 {
+	uint8_t tag[4] = { 0x81, 0x00, (uint8_t)(ti->vlan_tci >> 8),
+			   (uint8_t)ti->vlan_tci };
+	struct netvsp_vnet_hdr h = *vh;
+	struct iovec iov[4] = {
+		{ &h, sizeof(h) },
+		{ (void *)frame, 12 },
+		{ tag, sizeof(tag) },
+		{ (void *)(frame + 12), len - 12 },
+	};
+	size_t want = sizeof(h) + len;
 	ssize_t n;
 
 	if (nv->tap_fd < 0)
 		return -ENODEV;
-	n = write(nv->tap_fd, frame, len);
+	if (ti->vlan) {
+		/* The tag goes between the addresses and the type. */
+		want += sizeof(tag);
+		if (h.flags & NETVSP_VNET_F_NEEDS_CSUM) {
+			h.csum_start += sizeof(tag);
+			if (h.hdr_len)
+				h.hdr_len += sizeof(tag);
+		}
+		n = writev(nv->tap_fd, iov, 4);
+	} else {
+		iov[1].iov_len = len;
+		n = writev(nv->tap_fd, iov, 2);
+	}
 	if (n < 0)
 		return -errno;
-	return n == (ssize_t)len ? 0 : -EIO;
+	return (size_t)n == want ? 0 : -EIO;
 }
 
 void netvsp_tap_pause(struct netvsp *nv, bool pause)

@@ -169,6 +169,17 @@ HVIS_SIZE(struct hvis_rndis_ppi, 12);
 #define HVIS_PPI_CSUM_RX_UDP_OK		0x00000010u
 #define HVIS_PPI_CSUM_RX_IP_OK		0x00000020u
 
+/* LSO PPI, guest->host (LSOv2): one large TCP frame to segment. */
+#define HVIS_PPI_LSO_MSS_MASK		0x000fffffu
+#define HVIS_PPI_LSO_TCP_OFF_SHIFT	20	/* 10 bits: TCP header offset */
+#define HVIS_PPI_LSO_TCP_OFF_MASK	0x3ffu
+#define HVIS_PPI_LSO_V2			0x40000000u
+#define HVIS_PPI_LSO_IPV6		0x80000000u
+/* VLAN PPI: priority in bits 0..2, CFI bit 3, VLAN id in bits 4..15. */
+#define HVIS_PPI_VLAN_PRI(v)		((v) & 0x7u)
+#define HVIS_PPI_VLAN_CFI(v)		(((v) >> 3) & 0x1u)
+#define HVIS_PPI_VLAN_VID(v)		(((v) >> 4) & 0xfffu)
+
 /* OIDs netvsc queries or sets. */
 #define HVIS_OID_GEN_SUPPORTED_LIST		0x00010101u
 #define HVIS_OID_GEN_HARDWARE_STATUS		0x00010102u
@@ -268,6 +279,9 @@ HVIS_OFFSET(struct hvis_ndis_offload, rsc_ip4, 144);
 #define HVIS_NDIS_CSUM_TCP		0x010u
 #define HVIS_NDIS_CSUM_UDP		0x040u
 #define HVIS_NDIS_CSUM_IP4		0x100u
+/* LSOv2 IPv6 options the host segments through (lso6_opts). */
+#define HVIS_NDIS_LSO6_IP6EXT		0x001u
+#define HVIS_NDIS_LSO6_TCP6OPT		0x004u
 
 /*
  * TCP_OFFLOAD_PARAMETERS (G->H set): one byte per offload,

@@ -6,6 +6,7 @@
  * malformed NVSP/RNDIS that must be dropped, counted and completed while
  * the channel keeps working.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -619,6 +620,73 @@ static bool test_toeplitz(void)
 	return true;
 }
 
+/* The ones'-complement sum of @n bytes, folded (0xffff: valid). */
+static uint16_t sum16(const uint8_t *p, uint32_t n)
+{
+	uint32_t s = 0, i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/*
+ * LSOv2 as Windows guests send it (IPv4 total length and checksum 0, TCP
+ * checksum seeded without the length) becomes a GSO frame Linux takes;
+ * a checksum request names its field; mismatched info is refused.
+ */
+static bool test_tx_offload(void)
+{
+	uint8_t f[14 + 20 + 20 + 3000] = { 0 };
+	struct netvsp_tx_info ti = { 0 };
+	struct netvsp_vnet_hdr vh;
+	uint32_t len = sizeof(f), tcp_len = len - 34, ph;
+	uint8_t ph_bytes[12];
+
+	f[12] = 0x08;			/* IPv4 */
+	f[14] = 0x45;
+	f[14 + 9] = 6;			/* TCP */
+	memcpy(f + 14 + 12, "\x0a\x4d\x00\x02\x0a\x4d\x00\x01", 8);
+	f[34 + 12] = 5 << 4;		/* 20-byte TCP header */
+	ti.lso = true;
+	ti.lso_value = HVIS_PPI_LSO_V2 | 34u << HVIS_PPI_LSO_TCP_OFF_SHIFT | 1448;
+	CHECK(netvsp_tx_prepare(f, len, &ti, &vh) == 0);
+	CHECK(vh.gso_type == NETVSP_VNET_GSO_TCPV4 && vh.gso_size == 1448);
+	CHECK(vh.hdr_len == 54 && vh.csum_start == 34 && vh.csum_offset == 16);
+	CHECK(vh.flags == NETVSP_VNET_F_NEEDS_CSUM);
+	CHECK((uint32_t)(f[16] << 8 | f[17]) == len - 14);
+	CHECK(sum16(f + 14, 20) == 0xffff);
+	/* The seed: the pseudo-header with the whole TCP length. */
+	memcpy(ph_bytes, f + 26, 8);
+	ph_bytes[8] = 0;
+	ph_bytes[9] = 6;
+	ph_bytes[10] = (uint8_t)(tcp_len >> 8);
+	ph_bytes[11] = (uint8_t)tcp_len;
+	ph = sum16(ph_bytes, 12);
+	CHECK((uint32_t)(f[50] << 8 | f[51]) == ph);
+	/* LSO that says IPv6 for an IPv4 frame, or a wrong TCP offset. */
+	ti.lso_value |= HVIS_PPI_LSO_IPV6;
+	CHECK(netvsp_tx_prepare(f, len, &ti, &vh) == -EPROTO);
+	ti.lso_value = HVIS_PPI_LSO_V2 | 38u << HVIS_PPI_LSO_TCP_OFF_SHIFT | 1448;
+	CHECK(netvsp_tx_prepare(f, len, &ti, &vh) == -EPROTO);
+	/* A UDP checksum request on a short frame. */
+	memset(&ti, 0, sizeof(ti));
+	f[14 + 9] = 17;
+	ti.csum = true;
+	ti.csum_bits = HVIS_PPI_CSUM_TX_IPV4 | HVIS_PPI_CSUM_TX_UDP |
+		       34u << HVIS_PPI_CSUM_TX_TCP_OFF_SHIFT;
+	CHECK(netvsp_tx_prepare(f, 46, &ti, &vh) == 0);
+	CHECK(vh.flags == NETVSP_VNET_F_NEEDS_CSUM && vh.csum_start == 34 &&
+	      vh.csum_offset == 6 && vh.gso_type == NETVSP_VNET_GSO_NONE);
+	CHECK(netvsp_tx_prepare(f, 40, &ti, &vh) == -EPROTO);
+	/* TCP claimed for a UDP frame. */
+	ti.csum_bits ^= HVIS_PPI_CSUM_TX_UDP | HVIS_PPI_CSUM_TX_TCP;
+	CHECK(netvsp_tx_prepare(f, 100, &ti, &vh) == -EPROTO);
+	return true;
+}
+
 /* The test hooks: a range past the buffer, data past the message. */
 static bool test_inject(void)
 {
@@ -678,6 +746,7 @@ int main(void)
 		{ "inject bad-range and bad-rndis reach the guest", test_inject },
 		{ "sub-channels, RSS table, rescinded with the primary", test_subchannels },
 		{ "Toeplitz hash: NDIS verification vectors", test_toeplitz },
+		{ "transmit offloads: Windows LSO to Linux GSO, checksum requests", test_tx_offload },
 	};
 	int fd = mkstemp(log_path), r;
 
