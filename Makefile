@@ -116,6 +116,7 @@ bench:
 	@$(MAKE) -s hvcore
 	scripts/bench-storage.sh $(RUN_KERNEL)
 	HVIS_STORAGE_DRIVER=intree scripts/bench-storage.sh $(RUN_KERNEL)
+	HVIS_NET_DRIVER=intree scripts/bench-net.sh $(RUN_KERNEL)
 
 # --- packaging (begin)
 # Install from source, and the packaging checks (packaging/README.md).
