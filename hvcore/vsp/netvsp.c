@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The network VSP: the device, NVSP negotiation, the guest's receive and
- * send buffers, and the transfer-page packets that carry RNDIS to the guest.
- * RNDIS itself is netvsp_rndis.c, the TAP back end netvsp_tap.c.
+ * The network VSP: the device and its channels, NVSP negotiation, and the
+ * completions of the guest's packets.  The guest's buffers are
+ * netvsp_buf.c, RNDIS netvsp_rndis.c, transmit offloads netvsp_offload.c,
+ * the TAP back end netvsp_tap.c, the control commands netvsp_ctl.c.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -10,18 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gpa.h"
 #include "hvis/nvsp.h"
 #include "hvis/ring.h"
 #include "hvis/rndis.h"
-#include "hvis/vmbus_msg.h"
 #include "log.h"
 #include "netvsp.h"
 #include "vmbus/channel.h"
 #include "vsp.h"
-
-/* Receive slot n travels as transaction id n + NETVSP_SLOT_TID_BASE. */
-#define NETVSP_SLOT_TID_BASE	1u
 
 void netvsp_bad(struct netvsp *nv, const char *fmt, ...)
 {
@@ -72,168 +68,6 @@ static void netvsp_complete_rndis(struct netvsp_chan *nc, uint64_t tid)
 		return;
 	/* packet() reads nothing while any is owed, so this cannot fill. */
 	nc->owed[nc->nr_owed++] = tid;
-}
-
-/* --- Receive slots and transfer-page packets --- */
-
-/* Let go of the receive buffer; slots the guest still holds die with it. */
-static void netvsp_drop_recv_buf(struct netvsp *nv)
-{
-	if (nv->recv_buf)
-		vmbus_dev_put_buffer(nv->dev, nv->recv_buf);
-	nv->recv_buf = NULL;
-	free(nv->free_slots);
-	free(nv->slot_busy);
-	nv->free_slots = NULL;
-	nv->slot_busy = NULL;
-	nv->nr_slots = 0;
-	nv->nr_free = 0;
-	nv->held_len = 0;
-}
-
-static void netvsp_drop_send_buf(struct netvsp *nv)
-{
-	if (nv->send_buf)
-		vmbus_dev_put_buffer(nv->dev, nv->send_buf);
-	nv->send_buf = NULL;
-}
-
-/*
- * netvsp_deliver(), with the range's offset moved by @skew bytes: 0
- * always, except to test guests with a range outside their buffer.
- */
-static int netvsp_deliver_skewed(struct netvsp *nv, struct vmbus_chan *ch,
-				 uint32_t channel_type,
-				 const struct hvring_iov *iov, uint32_t n,
-				 uint32_t skew)
-{
-	struct {
-		u16 pageset_id;
-		u8 sender_owns_set;
-		u8 reserved;
-		u32 range_count;
-		struct hvis_xfer_page_range range;
-	} __attribute__((packed)) xfer = { .range_count = 1 };
-	struct hvis_nvsp_msg msg = { .type = HVIS_NVSP_SEND_RNDIS_PKT };
-	struct hvring_iov body = { &msg, HVIS_NVSP_LEN(sizeof(msg.rndis)) };
-	uint64_t off;
-	uint32_t slot, len = 0, i;
-	int r;
-
-	if (!ch || !nv->recv_buf)
-		return -EPIPE;
-	for (i = 0; i < n; i++)
-		len += iov[i].len;
-	if (len > NETVSP_RECV_SLOT_SIZE)
-		return -EMSGSIZE;
-	if (!nv->nr_free)
-		return -ENOSPC;
-	slot = nv->free_slots[nv->nr_free - 1];
-	off = (uint64_t)slot * NETVSP_RECV_SLOT_SIZE;
-	for (i = 0; i < n; off += iov[i].len, i++)
-		if (vmbus_buffer_write(nv->dev, nv->recv_buf, off, iov[i].base,
-				       iov[i].len))
-			return -EPIPE;
-	msg.rndis.channel_type = channel_type;
-	msg.rndis.section_index = HVIS_NVSP_NO_SECTION;
-	xfer.pageset_id = nv->recv_id;
-	xfer.range.byte_count = len;
-	xfer.range.byte_offset = slot * NETVSP_RECV_SLOT_SIZE + skew;
-	r = vmbus_chan_send_hdr(ch, HVIS_VMPKT_DATA_USING_XFER_PAGES,
-				HVIS_VMPKT_FLAG_COMPLETION_REQUESTED,
-				slot + NETVSP_SLOT_TID_BASE, &xfer,
-				sizeof(xfer), &body, 1);
-	if (r)
-		return r;
-	nv->nr_free--;
-	nv->slot_busy[slot] = 1;
-	return 0;
-}
-
-int netvsp_deliver(struct netvsp *nv, struct vmbus_chan *ch,
-		   uint32_t channel_type, const struct hvring_iov *iov,
-		   uint32_t n)
-{
-	return netvsp_deliver_skewed(nv, ch, channel_type, iov, n, 0);
-}
-
-/*
- * 'inject bad-range': a frame whose range ends past the receive buffer;
- * 'inject bad-rndis': a PACKET whose data runs past its message.  The
- * guest must drop both (and should complete them with a failure status,
- * counted as guest-refused).
- */
-static int netvsp_inject(struct netvsp *nv, const char *what, FILE *out)
-{
-	struct {
-		struct hvis_rndis_header h;
-		struct hvis_rndis_packet p;
-		uint8_t frame[60];
-	} __attribute__((packed)) m = {
-		.h = { HVIS_RNDIS_PACKET, sizeof(m) },
-		.p = { .data_offset = sizeof(m.p), .data_len = sizeof(m.frame) },
-	};
-	struct hvring_iov iov = { &m, sizeof(m) };
-	uint32_t skew = 0;
-	int r;
-
-	memset(m.frame, 0xff, 12);	/* broadcast, from ff:..: never valid */
-	if (!strcmp(what, "bad-range"))
-		skew = nv->recv_size;
-	else if (!strcmp(what, "bad-rndis"))
-		m.p.data_len = 4096;
-	else {
-		fprintf(out, "error: inject what? (bad-range, bad-rndis)\n");
-		return -EINVAL;
-	}
-	r = netvsp_deliver_skewed(nv, nv->ch, HVIS_NVSP_RNDIS_DATA, &iov, 1,
-				  skew);
-	if (r) {
-		fprintf(out, "error: cannot send to the guest now: %s\n",
-			strerror(-r));
-		return r;
-	}
-	vmbus_chan_flush(nv->ch);
-	return 0;
-}
-
-/* A frame waited for a slot or for ring space: try it, then read again. */
-static void netvsp_retry_held(struct netvsp *nv)
-{
-	if (nv->held_len) {
-		if (netvsp_rndis_rx_frame(nv, nv->held, nv->held_len))
-			return;
-		nv->held_len = 0;
-	}
-	netvsp_tap_pause(nv, false);
-}
-
-/* The guest is done with receive slot @tid (a completion packet). */
-static int netvsp_slot_completed(struct netvsp *nv, uint64_t tid,
-				 const uint8_t *body, uint32_t len)
-{
-	struct hvis_nvsp_msg msg = { 0 };
-	uint64_t slot = tid - NETVSP_SLOT_TID_BASE;
-
-	memcpy(&msg, body, len < sizeof(msg) ? len : sizeof(msg));
-	if (len < HVIS_NVSP_LEN(sizeof(msg.rndis_complete)) ||
-	    msg.type != HVIS_NVSP_SEND_RNDIS_PKT_COMPLETE) {
-		netvsp_bad(nv, "completion of type %u, length %u",
-			   msg.type, len);
-		return 0;
-	}
-	if (tid < NETVSP_SLOT_TID_BASE || slot >= nv->nr_slots ||
-	    !nv->slot_busy[slot]) {
-		netvsp_bad(nv, "completion for receive slot %llu not lent",
-			   (unsigned long long)slot);
-		return 0;
-	}
-	if (msg.rndis_complete.status != HVIS_NVSP_STAT_SUCCESS)
-		nv->st.guest_refused++;
-	nv->slot_busy[slot] = 0;
-	nv->free_slots[nv->nr_free++] = (uint32_t)slot;
-	netvsp_retry_held(nv);
-	return 0;
 }
 
 /* --- NVSP control messages --- */
@@ -385,77 +219,6 @@ static int netvsp_send_buf(struct netvsp_chan *nc, uint64_t tid,
 	nv->send_buf = gp;
 	nv->send_size = size;
 	return 0;
-}
-
-/*
- * Gather a guest RNDIS packet's bytes into nv->tx_buf: the send-buffer
- * section it names, then the pages of a GPA-direct packet.  Returns the
- * length, or -EPROTO (counted) when a range is malformed or too long.
- */
-static int netvsp_gather(struct netvsp *nv, const uint8_t *pkt,
-			 uint32_t payload_off, uint16_t type,
-			 const struct hvis_nvsp_rndis_pkt *rp)
-{
-	uint32_t len = 0, i, pos;
-	struct hvis_gpa_direct_header hdr;
-
-	if (rp->section_index != HVIS_NVSP_NO_SECTION) {
-		uint64_t off = (uint64_t)rp->section_index *
-			       NETVSP_SEND_SECTION_SIZE;
-
-		if (!nv->send_buf || rp->section_size > NETVSP_SEND_SECTION_SIZE ||
-		    vmbus_buffer_read(nv->dev, nv->send_buf, off, nv->tx_buf,
-				      rp->section_size)) {
-			netvsp_bad(nv, "send section %u (%u bytes) outside the send buffer",
-				   rp->section_index, rp->section_size);
-			return -EPROTO;
-		}
-		len = rp->section_size;
-	}
-	if (type != HVIS_VMPKT_DATA_USING_GPA_DIRECT)
-		return (int)len;
-	if (payload_off < sizeof(hdr))
-		goto bad;
-	memcpy(&hdr, pkt, sizeof(hdr));
-	pos = sizeof(hdr);
-	for (i = 0; i < hdr.range_count; i++) {
-		struct hvis_gpa_range rg;
-		uint64_t npfn, done = 0;
-		uint32_t j;
-
-		if (payload_off - pos < sizeof(rg))
-			goto bad;
-		memcpy(&rg, pkt + pos, sizeof(rg));
-		pos += sizeof(rg);
-		if (!rg.byte_count || rg.byte_offset >= HVIS_PAGE_SIZE ||
-		    rg.byte_count > NETVSP_TX_MAX - len)
-			goto bad;
-		npfn = ((uint64_t)rg.byte_offset + rg.byte_count +
-			HVIS_PAGE_SIZE - 1) / HVIS_PAGE_SIZE;
-		if ((payload_off - pos) / 8 < npfn)
-			goto bad;
-		for (j = 0; j < npfn; j++) {
-			uint64_t pfn, in = j ? 0 : rg.byte_offset;
-			uint64_t n = HVIS_PAGE_SIZE - in;
-			const uint8_t *page;
-
-			memcpy(&pfn, pkt + pos + 8 * j, 8);
-			if (n > rg.byte_count - done)
-				n = rg.byte_count - done;
-			page = gpa_map(vmbus_chan_mem(nv->ch),
-				       (pfn << HVIS_PAGE_SHIFT) + in, n);
-			if (!page)
-				goto bad;
-			memcpy(nv->tx_buf + len, page, n);
-			len += (uint32_t)n;
-			done += n;
-		}
-		pos += (uint32_t)npfn * 8;
-	}
-	return (int)len;
-bad:
-	netvsp_bad(nv, "malformed GPA-direct page list");
-	return -EPROTO;
 }
 
 static int netvsp_rndis_pkt(struct netvsp_chan *nc, const uint8_t *pkt,
@@ -768,80 +531,6 @@ static void netvsp_release(struct vmbus_dev *dev)
 	netvsp_drop_recv_buf(nv);
 	netvsp_drop_send_buf(nv);
 	netvsp_free(nv);
-}
-
-static int netvsp_ctl(struct vmbus_dev *dev, int argc, char **argv, FILE *out)
-{
-	struct netvsp *nv = vmbus_dev_priv(dev);
-	const char *cmd = argc ? argv[0] : "help";
-	uint32_t i, open;
-
-	if (!strcmp(cmd, "link") && argc == 2 &&
-	    (!strcmp(argv[1], "up") || !strcmp(argv[1], "down"))) {
-		nv->link_up = !strcmp(argv[1], "up");
-		if (nv->rndis_ready && netvsp_rndis_indicate_link(nv))
-			fprintf(out, "note: guest not told yet (no receive slot)\n");
-		if (nv->link_up)
-			netvsp_retry_held(nv);
-		return 0;
-	}
-	if (!strcmp(cmd, "inject") && argc == 2)
-		return netvsp_inject(nv, argv[1], out);
-	if (!strcmp(cmd, "status") && argc == 1) {
-		fprintf(out, "mac %02x:%02x:%02x:%02x:%02x:%02x\n", nv->mac[0],
-			nv->mac[1], nv->mac[2], nv->mac[3], nv->mac[4],
-			nv->mac[5]);
-		fprintf(out, "link %s\n", nv->link_up ? "up" : "down");
-		fprintf(out, "tap %s\n", nv->tap_fd >= 0 ? nv->tap_name : "-");
-		fprintf(out, "nvsp-version %#x\n", nv->version);
-		fprintf(out, "rndis %s\n", nv->rndis_ready ? "ready" : "down");
-		fprintf(out, "packet-filter %#x\n", nv->filter);
-		fprintf(out, "recv-slots %u free %u\n", nv->nr_slots, nv->nr_free);
-		for (i = 0, open = 0; i < NETVSP_MAX_CHANNELS; i++)
-			open += !!nv->chans[i];
-		fprintf(out, "channels %u open of %u, rss-table %u\n", open,
-			nv->nr_queues, nv->rss_entries);
-		fprintf(out, "rss-key");
-		for (i = 0; i < NETVSP_RSS_KEY_SIZE; i++)
-			fprintf(out, "%s%02x", i % 4 ? "" : " ", nv->rss_key[i]);
-		fprintf(out, "\n");
-		for (i = 0; i < NETVSP_MAX_CHANNELS; i++) {
-			uint32_t e, in_table = 0;
-
-			for (e = 0; e < nv->rss_entries; e++)
-				in_table += nv->rss_table[e] == i;
-			if (nv->chans[i])
-				fprintf(out, "channel %u rx-frames %llu rss-entries %u\n",
-					i, (unsigned long long)nv->chans[i]->rx_frames,
-					in_table);
-		}
-		fprintf(out, "rx-frames %llu rx-bytes %llu\n",
-			(unsigned long long)nv->st.rx_frames,
-			(unsigned long long)nv->st.rx_bytes);
-		fprintf(out, "tx-frames %llu tx-bytes %llu\n",
-			(unsigned long long)nv->st.tx_frames,
-			(unsigned long long)nv->st.tx_bytes);
-		fprintf(out, "tx-csum %llu tx-lso %llu\n",
-			(unsigned long long)nv->st.tx_csum,
-			(unsigned long long)nv->st.tx_lso);
-		fprintf(out, "rx-filtered %llu rx-dropped %llu tx-errors %llu\n",
-			(unsigned long long)nv->st.rx_filtered,
-			(unsigned long long)nv->st.rx_dropped,
-			(unsigned long long)nv->st.tx_errors);
-		fprintf(out, "bad-packets %llu guest-refused %llu\n",
-			(unsigned long long)nv->st.bad_packets,
-			(unsigned long long)nv->st.guest_refused);
-		return 0;
-	}
-	if (!strcmp(cmd, "help")) {
-		fprintf(out, "netvsp RELID link up|down   change the link state the guest sees\n"
-			     "netvsp RELID status         address, link, negotiated state, counters\n"
-			     "netvsp RELID inject bad-range|bad-rndis\n"
-			     "                            send the guest a malformed frame (tests)\n");
-		return 0;
-	}
-	fprintf(out, "error: unknown netvsp command (try: help)\n");
-	return -EINVAL;
 }
 
 const struct vsp_ops netvsp_vsp_ops = {

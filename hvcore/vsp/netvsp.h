@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ring/ring_ops.h"
 
@@ -146,6 +147,11 @@ struct netvsp {
 };
 
 /* netvsp.c */
+/* A malformed message from the guest: count it and log why (rate-limited). */
+void netvsp_bad(struct netvsp *nv, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* netvsp_buf.c */
 /*
  * Put one RNDIS message (the concatenation of @iov) in a receive slot and
  * send it as a transfer-page packet on @ch.  0; -ENOSPC (no slot free), -EAGAIN
@@ -155,9 +161,32 @@ struct netvsp {
 int netvsp_deliver(struct netvsp *nv, struct vmbus_chan *ch,
 		   uint32_t channel_type, const struct hvring_iov *iov,
 		   uint32_t n);
-/* A malformed message from the guest: count it and log why (rate-limited). */
-void netvsp_bad(struct netvsp *nv, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/*
+ * netvsp_deliver(), with the range's offset moved by @skew bytes: 0
+ * always, except to test guests with a range outside their buffer.
+ */
+int netvsp_deliver_skewed(struct netvsp *nv, struct vmbus_chan *ch,
+			  uint32_t channel_type, const struct hvring_iov *iov,
+			  uint32_t n, uint32_t skew);
+/* Let go of the receive buffer; slots the guest still holds die with it. */
+void netvsp_drop_recv_buf(struct netvsp *nv);
+void netvsp_drop_send_buf(struct netvsp *nv);
+/* A frame waited for a slot or for ring space: try it, then read again. */
+void netvsp_retry_held(struct netvsp *nv);
+/* The guest is done with receive slot @tid (its completion's @body). */
+int netvsp_slot_completed(struct netvsp *nv, uint64_t tid,
+			  const uint8_t *body, uint32_t len);
+struct hvis_nvsp_rndis_pkt;
+/*
+ * Gather a guest RNDIS packet's bytes into nv->tx_buf: the send-buffer
+ * section it names, then the pages of a GPA-direct packet (@pkt, @type,
+ * payload at @payload_off).  The length, or -EPROTO (counted).
+ */
+int netvsp_gather(struct netvsp *nv, const uint8_t *pkt, uint32_t payload_off,
+		  uint16_t type, const struct hvis_nvsp_rndis_pkt *rp);
+
+/* netvsp_ctl.c */
+int netvsp_ctl(struct vmbus_dev *dev, int argc, char **argv, FILE *out);
 
 /* netvsp_rndis.c */
 /*
