@@ -24,15 +24,6 @@ CAD="29:1 56:1 111:1 111:0 56:0 29:0"
 echo "KTAP version 1"
 t_start=$(up)
 
-# The vmbus device (directory name) of class $1, the first one.
-vmbus_dev() {
-	local d
-	for d in /sys/bus/vmbus/devices/*; do
-		[ "$(cat "$d/class_id" 2>/dev/null)" = "$1" ] && { echo "${d##*/}"; return 0; }
-	done
-	return 1
-}
-
 # /dev/input/eventN named $1 whose sysfs path runs through vmbus device $2
 # (when given: the in-tree hid-hyperv gives its HID device no parent).
 event_dev() {

@@ -15,15 +15,6 @@ NETVSC_CLASS="{f8615163-df3e-46c5-913f-f2d2f965ed0e}"
 echo "KTAP version 1"
 t_start=$(up)
 
-# The vmbus device (directory name) of class $1, the first one.
-vmbus_dev() {
-	local d
-	for d in /sys/bus/vmbus/devices/*; do
-		[ "$(cat "$d/class_id" 2>/dev/null)" = "$1" ] && { echo "${d##*/}"; return 0; }
-	done
-	return 1
-}
-
 # The interface whose device is vmbus device $1.
 iface_of() {
 	local n

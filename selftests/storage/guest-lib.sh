@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# Helpers for guest-storage-tests.sh (busybox sh): KTAP lines, requests to
-# the host with their replies, disk lookup by serial, and fio runs.
+# Helpers the guest test scripts share (busybox sh): KTAP lines, requests
+# to the host with their replies, the vmbus device of a class, disk lookup
+# by serial, and fio runs.
 
 T=0
 FAILED=0
@@ -44,6 +45,15 @@ host_req() {
 	skip*) return 3 ;;
 	*) return 1 ;;
 	esac
+}
+
+# The vmbus device (directory name) of class $1, the first one.
+vmbus_dev() {
+	local d
+	for d in /sys/bus/vmbus/devices/*; do
+		[ "$(cat "$d/class_id" 2>/dev/null)" = "$1" ] && { echo "${d##*/}"; return 0; }
+	done
+	return 1
 }
 
 # /dev name (sda...) of the disk whose VPD 0x80 serial is $1, or nothing.

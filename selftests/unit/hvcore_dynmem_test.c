@@ -115,21 +115,9 @@ static bool ctl_has(const char *line, const char *want)
 	return false;
 }
 
-static bool log_has(const char *want)
+static bool log_has(const char *what)
 {
-	static char text[65536];
-	FILE *fp = fopen(log_path, "r");
-	size_t n;
-
-	if (!fp)
-		return false;
-	/* The log grows over the whole run: the newest lines are the end. */
-	if (fseek(fp, -(long)(sizeof(text) - 1), SEEK_END))
-		rewind(fp);
-	n = fread(text, 1, sizeof(text) - 1, fp);
-	fclose(fp);
-	text[n] = 0;
-	return strstr(text, want) != NULL;
+	return log_file_has(log_path, what);
 }
 
 static uint64_t resident(void)

@@ -319,16 +319,7 @@ static bool nv_rndis_init(struct nv_guest *ng)
 
 static bool log_has(const char *what)
 {
-	char line[512];
-	FILE *fp = fopen(log_path, "r");
-	bool found = false;
-
-	if (!fp)
-		return false;
-	while (!found && fgets(line, sizeof(line), fp))
-		found = strstr(line, what);
-	fclose(fp);
-	return found;
+	return log_file_has(log_path, what);
 }
 
 static void nv_down(void)

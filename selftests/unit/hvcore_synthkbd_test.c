@@ -136,19 +136,9 @@ static bool kbd_expect_events(struct gchan *g, const int *want, int n)
 	return true;
 }
 
-/* 1 if the log holds a line containing @what. */
 static bool log_has(const char *what)
 {
-	char line[512];
-	FILE *fp = fopen(log_path, "r");
-	bool found = false;
-
-	if (!fp)
-		return false;
-	while (!found && fgets(line, sizeof(line), fp))
-		found = strstr(line, what);
-	fclose(fp);
-	return found;
+	return log_file_has(log_path, what);
 }
 
 static void kbd_down(void)

@@ -432,3 +432,19 @@ int vmbus_fixture_run(const char *component, const struct ktap_case *cases,
 	free(ram);
 	return k.failed ? 1 : 0;
 }
+
+bool log_file_has(const char *path, const char *what)
+{
+	static char text[65536];
+	FILE *fp = fopen(path, "r");
+	size_t n;
+
+	if (!fp)
+		return false;
+	if (fseek(fp, -(long)(sizeof(text) - 1), SEEK_END))
+		rewind(fp);
+	n = fread(text, 1, sizeof(text) - 1, fp);
+	fclose(fp);
+	text[n] = 0;
+	return strstr(text, what) != NULL;
+}

@@ -90,6 +90,12 @@ void gsignal(struct gchan *g);
 bool bring_up(unsigned int n);
 
 /*
+ * Whether hvcore's log file @path holds @what in its newest 64 KiB (the
+ * log grows over a whole run; a case looks for what it just caused).
+ */
+bool log_file_has(const char *path, const char *what);
+
+/*
  * Run every case of @cases as "unit <component>: <what>" on a fresh guest
  * RAM; the result is the program's exit status.
  */
