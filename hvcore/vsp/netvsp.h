@@ -54,6 +54,7 @@ struct netvsp_stats {
 	uint64_t rx_dropped;		/* too big for a slot, or link down */
 	uint64_t tx_errors;		/* back end refused a frame */
 	uint64_t tx_csum, tx_lso;	/* frames with checksum / LSO offload */
+	uint64_t rx_csum;		/* frames told their checksum is good */
 	uint64_t bad_packets;		/* malformed NVSP/RNDIS from the guest */
 	uint64_t guest_refused;		/* guest completed a receive with failure */
 };
@@ -74,6 +75,7 @@ struct netvsp_vnet_hdr {
 	uint16_t csum_offset;
 };
 #define NETVSP_VNET_F_NEEDS_CSUM	1
+#define NETVSP_VNET_F_DATA_VALID	2
 #define NETVSP_VNET_GSO_NONE		0
 #define NETVSP_VNET_GSO_TCPV4		1
 #define NETVSP_VNET_GSO_TCPV6		4
@@ -140,6 +142,7 @@ struct netvsp {
 	/* One received frame waiting for a slot or ring space. */
 	uint8_t *held;
 	uint32_t held_len;
+	uint32_t held_csum;		/* its receive checksum PPI value */
 
 	uint8_t *tx_buf;		/* NETVSP_TX_MAX: a guest packet's RNDIS bytes */
 	uint8_t *rx_buf;		/* a frame read from the back end */
@@ -202,9 +205,12 @@ int netvsp_rndis_input(struct netvsp *nv, uint32_t channel_type,
 uint32_t netvsp_toeplitz(const uint8_t *key, const uint8_t *in, uint32_t n);
 /* Tell the guest the link went up or down (RNDIS INDICATE). */
 int netvsp_rndis_indicate_link(struct netvsp *nv);
-/* Offer a frame from the back end to the guest: 0, or -EAGAIN (hold it). */
+/*
+ * Offer a frame from the back end to the guest, with receive checksum
+ * PPI value @csum (0: none): 0, or -EAGAIN (hold it).
+ */
 int netvsp_rndis_rx_frame(struct netvsp *nv, const uint8_t *frame,
-			  uint32_t len);
+			  uint32_t len, uint32_t csum);
 
 /* netvsp_offload.c */
 struct hvis_rndis_packet;
@@ -221,6 +227,14 @@ int netvsp_tx_ppi(struct netvsp *nv, const uint8_t *body, uint32_t len,
  */
 int netvsp_tx_prepare(uint8_t *f, uint32_t len, const struct netvsp_tx_info *ti,
 		      struct netvsp_vnet_hdr *vh);
+
+/*
+ * A frame from the TAP with header @vh: finish the partial checksum it may
+ * carry.  The receive checksum PPI value to tell the guest
+ * (HVIS_PPI_CSUM_RX_*_OK), or 0 when nothing is known.
+ */
+uint32_t netvsp_rx_csum(uint8_t *f, uint32_t len,
+			const struct netvsp_vnet_hdr *vh);
 
 /* netvsp_tap.c */
 int netvsp_tap_open(struct netvsp *nv, const char *name, const char *netns);

@@ -98,7 +98,8 @@ int netvsp_deliver(struct netvsp *nv, struct vmbus_chan *ch,
 void netvsp_retry_held(struct netvsp *nv)
 {
 	if (nv->held_len) {
-		if (netvsp_rndis_rx_frame(nv, nv->held, nv->held_len))
+		if (netvsp_rndis_rx_frame(nv, nv->held, nv->held_len,
+					  nv->held_csum))
 			return;
 		nv->held_len = 0;
 	}

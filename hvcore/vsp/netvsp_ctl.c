@@ -101,9 +101,10 @@ int netvsp_ctl(struct vmbus_dev *dev, int argc, char **argv, FILE *out)
 		fprintf(out, "tx-frames %llu tx-bytes %llu\n",
 			(unsigned long long)nv->st.tx_frames,
 			(unsigned long long)nv->st.tx_bytes);
-		fprintf(out, "tx-csum %llu tx-lso %llu\n",
+		fprintf(out, "tx-csum %llu tx-lso %llu rx-csum %llu\n",
 			(unsigned long long)nv->st.tx_csum,
-			(unsigned long long)nv->st.tx_lso);
+			(unsigned long long)nv->st.tx_lso,
+			(unsigned long long)nv->st.rx_csum);
 		fprintf(out, "rx-filtered %llu rx-dropped %llu tx-errors %llu\n",
 			(unsigned long long)nv->st.rx_filtered,
 			(unsigned long long)nv->st.rx_dropped,

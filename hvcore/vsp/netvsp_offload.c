@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * netvsp's transmit offloads: the per-packet info of a guest frame
+ * netvsp's offloads.  Transmit: the per-packet info of a guest frame
  * (checksum, LSOv2, VLAN) read and checked, the frame's headers put the
  * way Linux's TAP takes a partial-checksum or GSO frame, and the
- * virtio-net header that tells the TAP so.  The host kernel then
- * checksums and segments; hvcore never touches the payload.
+ * virtio-net header that tells the TAP so; the host kernel then checksums
+ * and segments.  Receive: a frame the host kernel left with a partial
+ * checksum gets it finished here, and the guest is told its TCP/UDP
+ * checksum is good, so that it need not check it again.
  *
  * Windows' LSO contract differs from Linux's GSO one in two fields, which
  * are fixed here: the guest leaves the IPv4 total length (IPv6 payload
@@ -212,4 +214,34 @@ int netvsp_tx_prepare(uint8_t *f, uint32_t len, const struct netvsp_tx_info *ti,
 		vh->csum_offset = proto == IPPROTO_TCP_ ? 16 : 6;
 	}
 	return 0;
+}
+
+uint32_t netvsp_rx_csum(uint8_t *f, uint32_t len,
+			const struct netvsp_vnet_hdr *vh)
+{
+	uint32_t start = vh->csum_start, field = start + vh->csum_offset;
+	uint16_t type;
+	uint8_t proto;
+
+	if (vh->flags & NETVSP_VNET_F_NEEDS_CSUM) {
+		if (start < ETH_HLEN + 20 || (uint64_t)field + 2 > len ||
+		    (vh->csum_offset != 16 && vh->csum_offset != 6))
+			return 0;
+		/* The field holds the pseudo-header sum the sender seeded. */
+		put16(f + field, (uint16_t)~csum_fold(csum_add(0, f + start,
+							       len - start)));
+		return vh->csum_offset == 16 ? HVIS_PPI_CSUM_RX_TCP_OK :
+					       HVIS_PPI_CSUM_RX_UDP_OK;
+	}
+	if (!(vh->flags & NETVSP_VNET_F_DATA_VALID) || len < ETH_HLEN + 40)
+		return 0;
+	type = get16(f + 12);
+	if (type == ETH_P_IPV4)
+		proto = f[ETH_HLEN + 9];
+	else if (type == ETH_P_IPV6)
+		proto = f[ETH_HLEN + 6];
+	else
+		return 0;
+	return proto == IPPROTO_TCP_ ? HVIS_PPI_CSUM_RX_TCP_OK :
+	       proto == IPPROTO_UDP_ ? HVIS_PPI_CSUM_RX_UDP_OK : 0;
 }

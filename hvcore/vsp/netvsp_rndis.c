@@ -106,7 +106,8 @@ static int netvsp_query_info(struct netvsp *nv, uint32_t oid,
 		 * Answer in the revision the guest asked for (its NVSP
 		 * version decides it), sized as that revision is.  Transmit
 		 * checksums and LSOv2 are offered (the TAP's kernel does
-		 * them); nothing on receive yet.
+		 * them), and receive checksums (finished or vouched for by
+		 * the TAP's kernel, see netvsp_rx_csum()).
 		 */
 		if (in_len >= sizeof(want))
 			memcpy(&want, in, sizeof(want));
@@ -116,6 +117,10 @@ static int netvsp_query_info(struct netvsp *nv, uint32_t oid,
 		off.ip6_tx_encap = HVIS_NDIS_ENCAP_8023;
 		off.ip6_tx_csum = HVIS_NDIS_CSUM_TCP | HVIS_NDIS_CSUM_TCP_OPTS |
 				  HVIS_NDIS_CSUM_UDP | HVIS_NDIS_CSUM_IP_OPTS;
+		off.ip4_rx_encap = HVIS_NDIS_ENCAP_8023;
+		off.ip4_rx_csum = HVIS_NDIS_CSUM_TCP | HVIS_NDIS_CSUM_UDP;
+		off.ip6_rx_encap = HVIS_NDIS_ENCAP_8023;
+		off.ip6_rx_csum = HVIS_NDIS_CSUM_TCP | HVIS_NDIS_CSUM_UDP;
 		off.lso4_encap = HVIS_NDIS_ENCAP_8023;
 		off.lso4_max_size = NETVSP_LSO_MAX;
 		off.lso4_min_segs = 2;
@@ -542,14 +547,21 @@ static struct vmbus_chan *netvsp_rx_chan(struct netvsp *nv,
 }
 
 int netvsp_rndis_rx_frame(struct netvsp *nv, const uint8_t *frame,
-			  uint32_t len)
+			  uint32_t len, uint32_t csum)
 {
 	struct {
 		struct hvis_rndis_header h;
 		struct hvis_rndis_packet p;
+		struct hvis_rndis_ppi ppi;
+		u32 csum;
 	} __attribute__((packed)) hdr = {
 		.h = { HVIS_RNDIS_PACKET, sizeof(hdr) + len },
-		.p = { .data_offset = sizeof(hdr.p), .data_len = len },
+		.p = { .data_offset = sizeof(hdr) - sizeof(hdr.h), .data_len = len,
+		       .ppi_offset = sizeof(hdr.p),
+		       .ppi_len = sizeof(hdr.ppi) + sizeof(hdr.csum) },
+		.ppi = { sizeof(hdr.ppi) + sizeof(hdr.csum), HVIS_PPI_CSUM,
+			 sizeof(hdr.ppi) },
+		.csum = csum,
 	};
 	struct hvring_iov iov[2] = { { &hdr, sizeof(hdr) }, { frame, len } };
 	struct vmbus_chan *ch;
@@ -563,6 +575,14 @@ int netvsp_rndis_rx_frame(struct netvsp *nv, const uint8_t *frame,
 		nv->st.rx_filtered++;
 		return 0;
 	}
+	if (!csum) {
+		/* No per-packet info: the data follows the PACKET header. */
+		hdr.h.len -= sizeof(hdr.ppi) + sizeof(hdr.csum);
+		hdr.p.data_offset = sizeof(hdr.p);
+		hdr.p.ppi_offset = 0;
+		hdr.p.ppi_len = 0;
+		iov[0].len = sizeof(hdr.h) + sizeof(hdr.p);
+	}
 	ch = netvsp_rx_chan(nv, frame, len);
 	r = netvsp_deliver(nv, ch, HVIS_NVSP_RNDIS_DATA, iov, 2);
 	if (r == -ENOSPC || r == -EAGAIN)
@@ -573,6 +593,8 @@ int netvsp_rndis_rx_frame(struct netvsp *nv, const uint8_t *frame,
 	}
 	nv->st.rx_frames++;
 	nv->st.rx_bytes += len;
+	if (csum)
+		nv->st.rx_csum++;
 	((struct netvsp_chan *)vmbus_chan_priv(ch))->rx_frames++;
 	return 0;
 }

@@ -43,14 +43,17 @@ static void netvsp_tap_readable(void *opaque, uint32_t events)
 		};
 		ssize_t n = readv(nv->tap_fd, iov, 2);
 
-		/* No offloads were enabled, so the header says nothing. */
+		uint32_t csum;
+
 		if (n <= (ssize_t)sizeof(vh))
 			break;
 		n -= sizeof(vh);
-		if (netvsp_rndis_rx_frame(nv, nv->rx_buf, (uint32_t)n)) {
+		csum = netvsp_rx_csum(nv->rx_buf, (uint32_t)n, &vh);
+		if (netvsp_rndis_rx_frame(nv, nv->rx_buf, (uint32_t)n, csum)) {
 			/* No slot or no ring space: keep it, stop reading. */
 			memcpy(nv->held, nv->rx_buf, (size_t)n);
 			nv->held_len = (uint32_t)n;
+			nv->held_csum = csum;
 			netvsp_tap_pause(nv, true);
 		}
 	}
@@ -70,11 +73,13 @@ static int netvsp_tap_attach(const char *name)
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	/*
 	 * With a virtio-net header per frame the kernel checksums and
-	 * segments what the guest offloaded; TUNSETOFFLOAD 0 keeps the
-	 * frames it hands us plain (hvcore does no receive offload yet).
+	 * segments what the guest offloaded, and may hand us frames whose
+	 * checksum hvcore finishes (TUN_F_CSUM); no GSO frames come our way,
+	 * as the guest's receive buffer slots take one MTU frame each.
 	 */
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETOFFLOAD, 0) < 0) {
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 ||
+	    ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM) < 0) {
 		int e = -errno;
 
 		close(fd);

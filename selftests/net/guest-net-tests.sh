@@ -218,8 +218,10 @@ check "the guest failed both malformed frames' completions (guest-refused $refus
 check "hvcore saw no malformed packet from the guest (bad-packets $bad)" [ "$bad" = 0 ]
 lso=$(echo "$REPLY_BODY" | awk '$1 == "tx-csum" { print $4 }')
 csum=$(echo "$REPLY_BODY" | awk '$1 == "tx-csum" { print $2 }')
+rxcsum=$(echo "$REPLY_BODY" | awk '$1 == "tx-csum" { print $6 }')
 check "the guest offloaded segmentation and checksums to the host (tx-lso $lso, tx-csum $csum)" \
 	[ "${lso:-0}" -gt 0 -a "${csum:-0}" -gt 0 ]
+check "the host vouched for received checksums (rx-csum $rxcsum)" [ "${rxcsum:-0}" -gt 0 ]
 check "no WARNING or BUG in dmesg" sh -c '! dmesg | grep -q -E "WARNING:|BUG:"'
 diag "$(dmesg | grep -E "too big|invalid rndis" | tail -n 2)"
 

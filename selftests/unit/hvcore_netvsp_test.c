@@ -618,6 +618,8 @@ static uint16_t sum16(const uint8_t *p, uint32_t n)
 
 	for (i = 0; i + 1 < n; i += 2)
 		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	return (uint16_t)s;
@@ -675,6 +677,50 @@ static bool test_tx_offload(void)
 	/* TCP claimed for a UDP frame. */
 	ti.csum_bits ^= HVIS_PPI_CSUM_TX_UDP | HVIS_PPI_CSUM_TX_TCP;
 	CHECK(netvsp_tx_prepare(f, 100, &ti, &vh) == -EPROTO);
+	return true;
+}
+
+/*
+ * A frame from the TAP with a partial checksum: netvsp finishes it (the
+ * segment and its pseudo-header then sum to 0xffff) and tells the guest;
+ * DATA_VALID is passed on; a header pointing outside the frame is not.
+ */
+static bool test_rx_csum(void)
+{
+	uint8_t f[14 + 20 + 20 + 333] = { 0 };
+	uint8_t ph[12 + sizeof(f) - 34];
+	struct netvsp_vnet_hdr vh = {
+		.flags = NETVSP_VNET_F_NEEDS_CSUM,
+		.csum_start = 34,
+		.csum_offset = 16,
+	};
+	uint32_t tcp_len = sizeof(f) - 34, i;
+	uint16_t seed;
+
+	f[12] = 0x08;
+	f[14] = 0x45;
+	f[14 + 9] = 6;
+	memcpy(f + 26, "\x0a\x4d\x00\x01\x0a\x4d\x00\x02", 8);
+	for (i = 54; i < sizeof(f); i++)
+		f[i] = (uint8_t)(i * 7);
+	memcpy(ph, f + 26, 8);
+	ph[8] = 0;
+	ph[9] = 6;
+	ph[10] = (uint8_t)(tcp_len >> 8);
+	ph[11] = (uint8_t)tcp_len;
+	seed = sum16(ph, 12);
+	f[50] = (uint8_t)(seed >> 8);
+	f[51] = (uint8_t)seed;
+	CHECK(netvsp_rx_csum(f, sizeof(f), &vh) == HVIS_PPI_CSUM_RX_TCP_OK);
+	memcpy(ph + 12, f + 34, tcp_len);
+	CHECK(sum16(ph, sizeof(ph)) == 0xffff);
+	vh.flags = NETVSP_VNET_F_DATA_VALID;
+	CHECK(netvsp_rx_csum(f, sizeof(f), &vh) == HVIS_PPI_CSUM_RX_TCP_OK);
+	vh.flags = NETVSP_VNET_F_NEEDS_CSUM;
+	vh.csum_start = sizeof(f) - 10;
+	CHECK(netvsp_rx_csum(f, sizeof(f), &vh) == 0);
+	vh.flags = 0;
+	CHECK(netvsp_rx_csum(f, sizeof(f), &vh) == 0);
 	return true;
 }
 
@@ -738,6 +784,7 @@ int main(void)
 		{ "sub-channels, RSS table, rescinded with the primary", test_subchannels },
 		{ "Toeplitz hash: NDIS verification vectors", test_toeplitz },
 		{ "transmit offloads: Windows LSO to Linux GSO, checksum requests", test_tx_offload },
+		{ "receive checksums: partial ones finished, valid ones vouched for", test_rx_csum },
 	};
 	int fd = mkstemp(log_path), r;
 
