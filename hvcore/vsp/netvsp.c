@@ -217,7 +217,6 @@ static int netvsp_send_buf(struct netvsp_chan *nc, uint64_t tid,
 		return r;
 	}
 	nv->send_buf = gp;
-	nv->send_size = size;
 	return 0;
 }
 
@@ -332,11 +331,8 @@ static int netvsp_packet(struct vmbus_chan *ch, const void *data, uint32_t len)
 	case HVIS_NVSP_INIT:
 		return netvsp_init(nc, d.trans_id, &in);
 	case HVIS_NVSP_SEND_NDIS_VER:
-		nv->ndis_major = in.ndis_ver.major;
-		nv->ndis_minor = in.ndis_ver.minor;
-		return 0;
 	case HVIS_NVSP_SEND_NDIS_CONFIG:
-		nv->guest_mtu = in.ndis_config.mtu;
+		/* Nothing to act on: frames up to NETVSP_MTU_MAX are taken. */
 		return 0;
 	case HVIS_NVSP_SEND_RECV_BUF:
 		return netvsp_recv_buf(nc, d.trans_id, &in);

@@ -119,8 +119,6 @@ struct netvsp {
 	/* NVSP state, from INIT until the primary channel closes. */
 	struct vmbus_chan *ch;		/* open primary channel, or NULL */
 	uint32_t version;		/* 0 before INIT */
-	uint32_t ndis_major, ndis_minor;
-	uint32_t guest_mtu;		/* from SEND_NDIS_CONFIG, Ethernet header included */
 	struct gpadl *recv_buf;
 	uint32_t recv_size;
 	uint16_t recv_id;
@@ -129,7 +127,6 @@ struct netvsp {
 	uint32_t nr_free;
 	uint8_t *slot_busy;		/* per slot: lent to the guest */
 	struct gpadl *send_buf;
-	uint32_t send_size;
 
 	/* RNDIS state. */
 	bool rndis_ready;		/* INIT_C sent, no HALT since */

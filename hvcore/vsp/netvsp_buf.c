@@ -45,13 +45,10 @@ int netvsp_deliver_skewed(struct netvsp *nv, struct vmbus_chan *ch,
 			  uint32_t channel_type, const struct hvring_iov *iov,
 			  uint32_t n, uint32_t skew)
 {
-	struct {
-		u16 pageset_id;
-		u8 sender_owns_set;
-		u8 reserved;
-		u32 range_count;
-		struct hvis_xfer_page_range range;
-	} __attribute__((packed)) xfer = { .range_count = 1 };
+	/* The wire's transfer-page header with its one range. */
+	uint8_t xfer[sizeof(struct hvis_xfer_page_header) +
+		     sizeof(struct hvis_xfer_page_range)] = { 0 };
+	struct hvis_xfer_page_header *xh = (void *)xfer;
 	struct hvis_nvsp_msg msg = { .type = HVIS_NVSP_SEND_RNDIS_PKT };
 	struct hvring_iov body = { &msg, HVIS_NVSP_LEN(sizeof(msg.rndis)) };
 	uint64_t off;
@@ -74,13 +71,16 @@ int netvsp_deliver_skewed(struct netvsp *nv, struct vmbus_chan *ch,
 			return -EPIPE;
 	msg.rndis.channel_type = channel_type;
 	msg.rndis.section_index = HVIS_NVSP_NO_SECTION;
-	xfer.pageset_id = nv->recv_id;
-	xfer.range.byte_count = len;
-	xfer.range.byte_offset = slot * NETVSP_RECV_SLOT_SIZE + skew;
+	xh->xfer_pageset_id = nv->recv_id;
+	xh->range_count = 1;
+	xh->ranges[0].byte_count = len;
+	xh->ranges[0].byte_offset = slot * NETVSP_RECV_SLOT_SIZE + skew;
+	/* The descriptor in front of it is the channel's to write. */
 	r = vmbus_chan_send_hdr(ch, HVIS_VMPKT_DATA_USING_XFER_PAGES,
 				HVIS_VMPKT_FLAG_COMPLETION_REQUESTED,
-				slot + NETVSP_SLOT_TID_BASE, &xfer,
-				sizeof(xfer), &body, 1);
+				slot + NETVSP_SLOT_TID_BASE,
+				xfer + sizeof(xh->d), sizeof(xfer) - sizeof(xh->d),
+				&body, 1);
 	if (r)
 		return r;
 	nv->nr_free--;
