@@ -313,6 +313,11 @@ struct hvis_ndis_offload_params {
 } __packed;
 HVIS_SIZE(struct hvis_ndis_offload_params, 28);
 #define HVIS_NDIS_OFFLOAD_PARAMS_V4_SIZE	22
+#define HVIS_NDIS_OFFLOAD_PARAMS_REVISION_2	2
+#define HVIS_NDIS_OFFLOAD_PARAMS_REVISION_3	3
+/* lsov2_ip4/lsov2_ip6 values */
+#define HVIS_NDIS_OFFLOAD_PARAM_LSOV2_DISABLED	1
+#define HVIS_NDIS_OFFLOAD_PARAM_LSOV2_ENABLED	2
 
 /* RECEIVE_SCALE_CAPABILITIES answer (G<-H). */
 struct hvis_ndis_rss_caps {
@@ -352,7 +357,31 @@ HVIS_SIZE(struct hvis_ndis_rss_params, 40);
 HVIS_OFFSET(struct hvis_ndis_rss_params, table_offset, 16);
 HVIS_OFFSET(struct hvis_ndis_rss_params, key_offset, 24);
 
+#define HVIS_NDIS_RSS_PARAMS_REVISION_2	2
 #define HVIS_NDIS_RSS_PARAM_DISABLE	0x0010u
+/* hvis_ndis_rss_params.hash_info: the function and what it hashes. */
+#define HVIS_NDIS_HASH_FUNC_TOEPLITZ	0x00000001u
+#define HVIS_NDIS_HASH_IPV4		0x00000100u
+#define HVIS_NDIS_HASH_TCP_IPV4		0x00000200u
+#define HVIS_NDIS_HASH_IPV6		0x00000400u
+#define HVIS_NDIS_HASH_TCP_IPV6		0x00001000u
+
+/*
+ * RNDIS_CONFIG_PARAMETER (G->H set): a named setting, name and value
+ * UTF-16LE at their offsets from the start of this struct.  Linux uses it
+ * for "NetworkAddress" (the MAC, 12 hex digits, a string value).
+ */
+struct hvis_rndis_config_param {
+	u32 name_offset;
+	u32 name_len;		/* bytes */
+	u32 type;		/* HVIS_RNDIS_CONFIG_PARAM_* */
+	u32 value_offset;
+	u32 value_len;		/* bytes */
+} __packed;
+HVIS_SIZE(struct hvis_rndis_config_param, 20);
+
+#define HVIS_RNDIS_CONFIG_PARAM_INT	0
+#define HVIS_RNDIS_CONFIG_PARAM_STRING	2
 
 #define HVIS_NDIS_OFFLOAD_PARAM_NO_CHANGE	0
 #define HVIS_NDIS_OFFLOAD_PARAM_DISABLED	1
