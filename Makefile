@@ -78,7 +78,7 @@ check:
 		fi; \
 		echo "== e2e tier: $$r" >&2; \
 		scripts/e2e.sh "$$r" >"$(KTAP_DIR)/e2e-$$r.ktap" 2>"$(KTAP_DIR)/e2e-$$r.err" </dev/null || true; \
-		for s in storage input ic balloon; do \
+		for s in storage input ic balloon net; do \
 			for d in hvis intree; do \
 				echo "== e2e tier: $$r $$s($$d)" >&2; \
 				env "HVIS_$$(echo $$s | tr a-z A-Z)_DRIVER=$$d" \
@@ -87,10 +87,6 @@ check:
 					2>"$(KTAP_DIR)/e2e-$$s-$$d-$$r.err" </dev/null || true; \
 			done; \
 		done; \
-		echo "== e2e tier: $$r net(intree)" >&2; \
-		HVIS_NET_DRIVER=intree scripts/e2e.sh "$$r" net \
-			>"$(KTAP_DIR)/e2e-net-intree-$$r.ktap" \
-			2>"$(KTAP_DIR)/e2e-net-intree-$$r.err" </dev/null || true; \
 	done
 	@set -- build=$(KTAP_DIR)/build-hvcore.ktap build=$(KTAP_DIR)/build.ktap \
 		unit=$(KTAP_DIR)/unit.ktap; \

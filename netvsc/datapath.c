@@ -216,7 +216,7 @@ static u32 netvsc_rx_frame(struct netvsc_chan *ch, const u8 *msg, u32 len)
 	return HVIS_NVSP_STAT_SUCCESS;
 
 bad:
-	atomic64_inc(&nv->stats.rx_bad);
+	/* Counted in rx_bad by the caller, once per packet. */
 	nv->ndev->stats.rx_errors++;
 	netvsc_err_rl(nv, "invalid RNDIS packet: data %u+%u, PPI %u+%u in %u bytes\n",
 		      p.data_offset, p.data_len, p.ppi_offset, p.ppi_len, len);

@@ -286,6 +286,8 @@ static int netvsc_probe(struct hv_device *hdev,
 	ndev->ethtool_ops = &netvsc_ethtool_ops;
 	ndev->needed_headroom = NETVSC_RNDIS_HDR_MAX;
 	ndev->min_mtu = ETH_MIN_MTU;
+	/* The host takes a new address while the NIC runs. */
+	ndev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
 
 	rtnl_lock();
 	ret = netvsc_attach(nv, ETH_DATA_LEN, nv->want_chn);

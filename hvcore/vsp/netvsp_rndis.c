@@ -5,8 +5,11 @@
  * indications, and PACKET messages in both directions.  Every offset and
  * length inside a message is checked against the message before use.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hvis/nvsp.h"
 #include "hvis/rndis.h"
@@ -248,6 +251,65 @@ static uint32_t netvsp_set_rss(struct netvsp *nv, const uint8_t *in,
 	return HVIS_RNDIS_STATUS_SUCCESS;
 }
 
+/* @n bytes of UTF-16LE at @u as ASCII in @out (NUL-ended); false if not. */
+static bool netvsp_utf16_ascii(const uint8_t *u, uint32_t n, char *out,
+			       uint32_t room)
+{
+	uint32_t i;
+
+	if (n % 2 || n / 2 >= room)
+		return false;
+	for (i = 0; i < n / 2; i++) {
+		if (u[2 * i + 1] || !u[2 * i] || u[2 * i] > 0x7e)
+			return false;
+		out[i] = (char)u[2 * i];
+	}
+	out[i] = '\0';
+	return true;
+}
+
+/*
+ * RNDIS_CONFIG_PARAMETER: "NetworkAddress" (12 hex digits) changes the
+ * NIC's address, which the packet filter then matches; Linux's
+ * ndo_set_mac_address sends it.  Other names are not supported.
+ */
+static uint32_t netvsp_set_config(struct netvsp *nv, const uint8_t *in,
+				  uint32_t in_len)
+{
+	struct hvis_rndis_config_param cp;
+	char name[32], value[16];
+	uint8_t mac[6];
+	unsigned int i, b;
+
+	if (in_len < sizeof(cp))
+		return HVIS_RNDIS_STATUS_INVALID_LENGTH;
+	memcpy(&cp, in, sizeof(cp));
+	if (cp.name_offset > in_len || cp.name_len > in_len - cp.name_offset ||
+	    cp.value_offset > in_len || cp.value_len > in_len - cp.value_offset ||
+	    !netvsp_utf16_ascii(in + cp.name_offset, cp.name_len, name,
+				sizeof(name)))
+		return HVIS_RNDIS_STATUS_INVALID_DATA;
+	if (strcasecmp(name, "NetworkAddress"))
+		return HVIS_RNDIS_STATUS_NOT_SUPPORTED;
+	if (cp.type != HVIS_RNDIS_CONFIG_PARAM_STRING ||
+	    !netvsp_utf16_ascii(in + cp.value_offset, cp.value_len, value,
+				sizeof(value)) || strlen(value) != 12)
+		return HVIS_RNDIS_STATUS_INVALID_DATA;
+	for (i = 0; i < 6; i++) {
+		if (sscanf(value + 2 * i, "%2x", &b) != 1 ||
+		    !isxdigit((unsigned char)value[2 * i]) ||
+		    !isxdigit((unsigned char)value[2 * i + 1]))
+			return HVIS_RNDIS_STATUS_INVALID_DATA;
+		mac[i] = (uint8_t)b;
+	}
+	if (mac[0] & 1)
+		return HVIS_RNDIS_STATUS_INVALID_DATA;
+	memcpy(nv->mac, mac, sizeof(mac));
+	log_msg("netvsp: relid %u: guest set its MAC to %s",
+		 vmbus_dev_relid(nv->dev), value);
+	return HVIS_RNDIS_STATUS_SUCCESS;
+}
+
 static uint32_t netvsp_set(struct netvsp *nv, uint32_t oid, const uint8_t *in,
 			   uint32_t in_len)
 {
@@ -267,6 +329,8 @@ static uint32_t netvsp_set(struct netvsp *nv, uint32_t oid, const uint8_t *in,
 		return HVIS_RNDIS_STATUS_SUCCESS;
 	case HVIS_OID_GEN_RECEIVE_SCALE_PARAMETERS:
 		return netvsp_set_rss(nv, in, in_len);
+	case HVIS_OID_GEN_RNDIS_CONFIG_PARAMETER:
+		return netvsp_set_config(nv, in, in_len);
 	case HVIS_OID_802_3_MULTICAST_LIST:
 		/* Multicast frames pass whenever the filter takes multicast. */
 		if (in_len % 6)

@@ -206,6 +206,38 @@ host_req ctl netvsp "$RELID" link up
 check "link up: carrier 1 within 5 s" wait_for 5 carrier_is 1
 check "link up: ping $NET_HOST4 again" wait_for 10 ping -c 1 -W 1 "$NET_HOST4"
 
+# MAC change: the host takes the new address and filters by it.  The
+# in-tree driver takes one only while the interface is down (no
+# IFF_LIVE_ADDR_CHANGE); hvis's while it runs.
+set_mac() {
+	if [ "$HVIS_NET_DRIVER" = hvis ]; then
+		ip link set "$IF" address "$1"
+	else
+		ip link set "$IF" down && ip link set "$IF" address "$1" &&
+			ip link set "$IF" up && wait_for 10 carrier_is 1
+	fi
+}
+old_mac=$(cat "/sys/class/net/$IF/address")
+new_mac=02:15:5d:00:00:77
+if set_mac "$new_mac"; then
+	host_req ctl netvsp "$RELID" status
+	have=$(echo "$REPLY_BODY" | awk '$1 == "mac" { print $2 }')
+	check "MAC change: hvcore filters for $new_mac ($have)" [ "$have" = "$new_mac" ]
+	check "MAC change: ping $NET_HOST4 from $new_mac" wait_for 10 ping -c 1 -W 1 "$NET_HOST4"
+	set_mac "$old_mac"
+else
+	nok "ip link set $IF address $new_mac"
+fi
+
+# What ethtool shows of the driver.
+driver_is_netvsc() { H ethtool -i "$IF" | grep -qx 'driver: hv_netvsc'; }
+check "ethtool -i $IF: driver hv_netvsc" driver_is_netvsc
+check "ethtool -g $IF: ring sizes" H ethtool -g "$IF"
+txq0=$(H ethtool -S "$IF" | awk '$1 == "tx_queue_0_packets:" { print $2 }')
+check "ethtool -S $IF: tx_queue_0_packets ${txq0:-missing}" [ "${txq0:-0}" -gt 0 ]
+rx_bad() { H ethtool -S "$IF" | awk '$1 == "rx_bad:" { print $2 }'; }
+bad_before=$(rx_bad)
+
 # Malformed frames from the host: dropped, the device keeps working.
 host_req ctl netvsp "$RELID" inject bad-range
 host_req ctl netvsp "$RELID" inject bad-rndis
@@ -216,6 +248,14 @@ bad=$(echo "$REPLY_BODY" | awk '$1 == "bad-packets" { print $2 }')
 check "the guest failed both malformed frames' completions (guest-refused $refused)" \
 	[ "${refused:-0}" -ge 2 ]
 check "hvcore saw no malformed packet from the guest (bad-packets $bad)" [ "$bad" = 0 ]
+if [ "$HVIS_NET_DRIVER" = hvis ]; then
+	bad_after=$(rx_bad)
+	check "the guest counted both malformed frames (ethtool -S rx_bad $bad_before -> $bad_after)" \
+		[ $((bad_after - bad_before)) -ge 2 ]
+else
+	skip "the guest counted the malformed frames" \
+		"the in-tree hv_netvsc logs them but has no counter for them"
+fi
 lso=$(echo "$REPLY_BODY" | awk '$1 == "tx-csum" { print $4 }')
 csum=$(echo "$REPLY_BODY" | awk '$1 == "tx-csum" { print $2 }')
 rxcsum=$(echo "$REPLY_BODY" | awk '$1 == "tx-csum" { print $6 }')

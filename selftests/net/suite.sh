@@ -8,10 +8,9 @@
 # the control socket, and malformed frames injected by hvcore.
 #
 # HVIS_NET_DRIVER picks the guest driver:
+#   hvis    build/RELEASE/src/hv_netvsc.ko (default)
 #   intree  build/RELEASE/oracle/hv_netvsc.ko (Debian's drivers/net/hyperv,
-#           built by scripts/build-oracle.sh against hvis's hv_vmbus) -
-#           default, as hvis's own hv_netvsc is not written yet
-#   hvis    build/RELEASE/src/hv_netvsc.ko, once it exists
+#           built by scripts/build-oracle.sh against hvis's hv_vmbus)
 # Needs root (a network namespace and a TAP device); prints SKIP otherwise.
 # Files: build/RELEASE/net-DRIVER/ (console.log, hvcore.log, ctl.log,
 # e2e.ktap).
@@ -25,7 +24,7 @@
 #   host-counters          -> hvt0's byte counters, "rx-bytes N tx-bytes N
 #       tx-dropped N" (rx: what hvcore wrote, the guest's frames).
 
-driver=${HVIS_NET_DRIVER:-intree}
+driver=${HVIS_NET_DRIVER:-hvis}
 E2E_LABEL="net($driver)"
 E2E_DIR=$out/net-$driver
 guest_name=guest-net-tests.sh
