@@ -78,7 +78,7 @@ check:
 		fi; \
 		echo "== e2e tier: $$r" >&2; \
 		scripts/e2e.sh "$$r" >"$(KTAP_DIR)/e2e-$$r.ktap" 2>"$(KTAP_DIR)/e2e-$$r.err" </dev/null || true; \
-		for s in storage input ic balloon net; do \
+		for s in storage input ic balloon net vm2vm; do \
 			for d in hvis intree; do \
 				echo "== e2e tier: $$r $$s($$d)" >&2; \
 				env "HVIS_$$(echo $$s | tr a-z A-Z)_DRIVER=$$d" \

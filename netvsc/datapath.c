@@ -245,7 +245,8 @@ static int netvsc_rx_xfer(struct netvsc_chan *ch,
 	    xh->xfer_pageset_id != HVIS_NVSP_RECV_BUF_ID ||
 	    !xh->range_count ||
 	    xh->range_count > (hdr_len - sizeof(*xh)) / sizeof(xh->ranges[0])) {
-		netvsc_err_rl(nvdev->nv, "malformed transfer-page packet (header %u of %u, %u ranges)\n",
+		netvsc_err_rl(nvdev->nv,
+			      "malformed transfer-page packet (header %u of %u, %u ranges)\n",
 			      hdr_len, pkt_len, xh->range_count);
 		status = HVIS_NVSP_STAT_FAIL;
 		goto complete;
@@ -268,7 +269,8 @@ static int netvsc_rx_xfer(struct netvsc_chan *ch,
 
 		if (off > buf_len || len > buf_len - off ||
 		    len < sizeof(h)) {
-			netvsc_err_rl(nvdev->nv, "Packet offset:%u + len:%u too big for the %u-byte receive buffer\n",
+			netvsc_err_rl(nvdev->nv,
+				      "range %u+%u outside the %u-byte receive buffer\n",
 				      off, len, buf_len);
 			status = HVIS_NVSP_STAT_FAIL;
 			continue;
@@ -276,7 +278,8 @@ static int netvsc_rx_xfer(struct netvsc_chan *ch,
 		msg = (const u8 *)nvdev->recv_buf + off;
 		memcpy(&h, msg, sizeof(h));
 		if (h.len < sizeof(h) || h.len > len) {
-			netvsc_err_rl(nvdev->nv, "invalid RNDIS message length %u in a %u-byte range\n",
+			netvsc_err_rl(nvdev->nv,
+				      "RNDIS message of %u bytes in a %u-byte range\n",
 				      h.len, len);
 			status = HVIS_NVSP_STAT_FAIL;
 			continue;
@@ -538,7 +541,12 @@ static void netvsc_tx_maybe_stop(struct netvsc_chan *ch,
 		return;
 	netif_tx_stop_queue(txq);
 	atomic64_inc(&ch->nvdev->nv->stats.tx_no_space);
-	/* The poll may have drained the ring before the stop was seen. */
+	/*
+	 * The poll may have drained the ring before the stop was seen: the
+	 * stop must be visible before the ring space is read again, as the
+	 * poll's ring-space update (hv_pkt_iter_close()'s barrier) is before
+	 * its netif_tx_queue_stopped() in netvsc_tx_wake().
+	 */
 	smp_mb();
 	if (hv_get_bytes_to_write(&ch->channel->outbound) >=
 	    2 * NETVSC_RING_LOWATER || !atomic_read(&ch->tx_pending))
@@ -635,6 +643,7 @@ netdev_tx_t netvsc_xmit(struct sk_buff *skb, struct net_device *ndev)
 	/* Ring or request ids full: the stack retries once we wake. */
 	netif_tx_stop_queue(txq);
 	atomic64_inc(&nv->stats.tx_no_space);
+	/* As in netvsc_tx_maybe_stop(): stop before reading tx_pending. */
 	smp_mb();
 	if (!atomic_read(&ch->tx_pending))
 		netif_tx_wake_queue(txq);

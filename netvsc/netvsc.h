@@ -24,8 +24,8 @@
 /* Ring size per direction, header page included. */
 #define NETVSC_RING_SIZE	VMBUS_RING_SIZE(128 * 4096)
 /* Guest buffers lent to the host by GPADL. */
-#define NETVSC_RECV_BUF_SIZE	(16u << 20)
-#define NETVSC_SEND_BUF_SIZE	(1u << 20)
+#define NETVSC_RECV_BUF_SIZE	(16u * 1024 * 1024)
+#define NETVSC_SEND_BUF_SIZE	(1024u * 1024)
 #define NETVSC_SEND_BUF_ID	0
 /* How long a control exchange may take before the attach fails. */
 #define NETVSC_SYNC_TIMEOUT	(5 * HZ)
@@ -135,7 +135,7 @@ struct netvsc_dev {
 
 	/* NVSP control exchange (init, buffers, sub-channels) */
 	struct mutex sync_lock;
-	spinlock_t reply_lock;
+	spinlock_t reply_lock;		/* sync_reply, rndis_req: see above */
 	struct completion sync_done;
 	bool sync_waiting;
 	struct hvis_nvsp_msg sync_reply;
@@ -151,7 +151,7 @@ struct netvsc_dev {
 	u32 gso_max;
 
 	/* sub-channels */
-	spinlock_t sc_lock;
+	spinlock_t sc_lock;		/* sc_opened, num_chn while opening */
 	u32 num_chn;			/* channels in use, primary included */
 	u32 max_chn;			/* what the host's RSS caps allow */
 	u32 sc_opened;

@@ -96,7 +96,7 @@ void netvsc_nvsp_completion(struct netvsc_chan *ch,
 	if (rqst == VMBUS_RQST_ERROR) {
 		atomic64_inc(&nvdev->nv->stats.rx_bad);
 		netvsc_err_rl(nvdev->nv,
-				       "completion with unknown id %llu\n",
+			      "completion with unknown id %llu\n",
 				       desc->trans_id);
 		return;
 	}
@@ -134,7 +134,7 @@ static void netvsc_nvsp_send_table(struct netvsc_dev *nvdev,
 	    len - t->offset < t->count * sizeof(u32)) {
 		atomic64_inc(&nvdev->nv->stats.rx_bad);
 		netvsc_err_rl(nvdev->nv,
-				       "send table of %u entries at %u in %u bytes refused\n",
+			      "send table of %u entries at %u in %u bytes refused\n",
 				       t->count, t->offset, len);
 		return;
 	}
@@ -171,7 +171,7 @@ void netvsc_nvsp_inband(struct netvsc_chan *ch,
 	default:
 		atomic64_inc(&ch->nvdev->nv->stats.rx_bad);
 		netvsc_err_rl(ch->nvdev->nv,
-				       "unexpected NVSP message %u from the host\n",
+			      "unexpected NVSP message %u from the host\n",
 				       msg->type);
 	}
 }

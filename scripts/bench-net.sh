@@ -18,8 +18,8 @@
 # files in build/RELEASE/bench-net/. Exit status 1 when a figure is
 # missing. Needs root (TAP devices).
 #
-# HVIS_NET_DRIVER: intree (default: Debian's hv_netvsc from
-# scripts/build-oracle.sh, as hvis's own is not written yet) or hvis.
+# HVIS_NET_DRIVER: hvis (default: hvis's hv_netvsc) or intree (Debian's
+# hv_netvsc from scripts/build-oracle.sh).
 # HVIS_HVCORE, HVIS_ACCEL, HVIS_CPUS (default 2), HVIS_MEMORY as for e2e.sh.
 set -uo pipefail
 
@@ -28,7 +28,7 @@ rel=${1:?usage: bench-net.sh RELEASE}
 out=${HVIS_BUILD_DIR:-$top/build}/$rel
 wdir=$out/bench-net
 hvcore=${HVIS_HVCORE:-$top/hvcore/hvcore}
-driver=${HVIS_NET_DRIVER:-intree}
+driver=${HVIS_NET_DRIVER:-hvis}
 cpus=${HVIS_CPUS:-2}
 runtime=${HVIS_BENCH_RUNTIME:-5}
 tap_nv=hvbn$$ tap_vn=hvbv$$ port=5299

@@ -14,7 +14,10 @@
 #         selftests/ic/suite.sh (HVIS_IC_DRIVER=hvis|intree;
 #         "e2e RELEASE ic(DRIVER)");
 #         net: netvsp on a TAP in a namespace, see selftests/net/suite.sh
-#         (HVIS_NET_DRIVER=intree|hvis; "e2e RELEASE net(DRIVER)").
+#         (HVIS_NET_DRIVER=hvis|intree; "e2e RELEASE net(DRIVER)");
+#         vm2vm: two guests on hvcore's L2 switch, see
+#         selftests/vm2vm/suite.sh (HVIS_VM2VM_DRIVER=hvis|intree;
+#         "e2e RELEASE vm2vm(DRIVER)").
 # The machinery both share is scripts/lib/e2e.sh.
 #
 # The vmbus suite:
@@ -65,7 +68,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-rel=${1:?usage: e2e.sh RELEASE [vmbus|storage|input|ic|tools|balloon]}
+rel=${1:?usage: e2e.sh RELEASE [vmbus|storage|input|ic|tools|balloon|net|vm2vm]}
 suite=${2:-vmbus}
 out=${HVIS_BUILD_DIR:-$top/build}/$rel
 mkdir -p "$out"
@@ -82,6 +85,7 @@ ic)	. "$top/selftests/ic/suite.sh" ;;
 tools)	. "$top/selftests/tools/suite.sh" ;;
 balloon) . "$top/selftests/balloon/suite.sh" ;;
 net)	. "$top/selftests/net/suite.sh" ;;
-*)	echo "e2e.sh: unknown suite '$suite' (vmbus, storage, input, ic, tools, balloon or net)" >&2; exit 2 ;;
+vm2vm)	. "$top/selftests/vm2vm/suite.sh" ;;
+*)	echo "e2e.sh: unknown suite '$suite' (vmbus, storage, input, ic, tools, balloon, net or vm2vm)" >&2; exit 2 ;;
 esac
 e2e_main

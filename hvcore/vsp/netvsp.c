@@ -15,6 +15,7 @@
 #include "hvis/ring.h"
 #include "hvis/rndis.h"
 #include "log.h"
+#include "net/switch.h"
 #include "netvsp.h"
 #include "vmbus/channel.h"
 #include "vsp.h"
@@ -373,7 +374,28 @@ static void netvsp_forget(struct netvsp *nv)
 	nv->filter = 0;
 	nv->rss_entries = 0;
 	nv->held_len = 0;
-	netvsp_tap_pause(nv, true);
+	netvsp_rx_pause(nv, true);
+}
+
+void netvsp_rx_pause(struct netvsp *nv, bool pause)
+{
+	netvsp_tap_pause(nv, pause);
+	if (!nv->sw || pause == nv->sw_paused)
+		return;
+	/* Taking frames waits for a guest that can take them. */
+	if (!pause && (!nv->ch || !nv->rndis_ready))
+		return;
+	netsw_pause(nv->sw, pause);
+	nv->sw_paused = pause;
+}
+
+int netvsp_xmit(struct netvsp *nv, uint8_t *frame, uint32_t len,
+		const struct netvsp_vnet_hdr *vh,
+		const struct netvsp_tx_info *ti)
+{
+	if (nv->sw)
+		return netvsp_switch_xmit(nv, frame, len, vh, ti);
+	return netvsp_tap_xmit(nv, frame, len, vh, ti);
 }
 
 static int netvsp_open(struct vmbus_chan *ch)
@@ -436,12 +458,13 @@ static int netvsp_parse_mac(const char *s, uint8_t mac[6])
  *   mac=XX:XX:XX:XX:XX:XX  the adapter's address (default: 00:15:5d, the
  *                          Hyper-V prefix, then bytes of the instance GUID)
  *   tap=NAME               attach to TAP device NAME (created if absent)
+ *   switch=PATH            be a port of hvcore's L2 switch at unix socket PATH
  *   netns=NAME             ... looked up in network namespace NAME
  *                          (/run/netns/NAME, as 'ip netns' makes)
  *   link=up|down           the link state the guest first sees (up)
  */
 static int netvsp_parse_args(struct netvsp *nv, const char *args,
-			     char *tap, char *netns, size_t cap)
+			     char *tap, char *netns, char *sw, size_t cap)
 {
 	char buf[256], *tok, *save = NULL;
 
@@ -458,6 +481,9 @@ static int netvsp_parse_args(struct netvsp *nv, const char *args,
 		} else if (!strncmp(tok, "tap=", 4) && strlen(tok + 4) < cap &&
 			   strlen(tok + 4) < sizeof(nv->tap_name)) {
 			strcpy(tap, tok + 4);
+		} else if (!strncmp(tok, "switch=", 7) && tok[7] &&
+			   strlen(tok + 7) < cap) {
+			strcpy(sw, tok + 7);
 		} else if (!strncmp(tok, "netns=", 6) && strlen(tok + 6) < cap) {
 			strcpy(netns, tok + 6);
 		} else if (!strcmp(tok, "link=up") || !strcmp(tok, "link=down")) {
@@ -468,7 +494,7 @@ static int netvsp_parse_args(struct netvsp *nv, const char *args,
 	}
 	return 0;
 bad:
-	log_msg("netvsp: bad device argument '%s' (mac=, tap=, netns=, link=up|down)",
+	log_msg("netvsp: bad device argument '%s' (mac=, tap=, netns=, switch=, link=up|down)",
 		tok);
 	return -EINVAL;
 }
@@ -476,6 +502,7 @@ bad:
 static void netvsp_free(struct netvsp *nv)
 {
 	netvsp_tap_close(nv);
+	netvsp_switch_close(nv);
 	free(nv->held);
 	free(nv->tx_buf);
 	free(nv->rx_buf);
@@ -486,7 +513,7 @@ static int netvsp_offer(struct vmbus_dev *dev, const char *args)
 {
 	struct netvsp *nv = calloc(1, sizeof(*nv));
 	const struct hvis_guid *g = vmbus_dev_instance(dev);
-	char tap[64] = "", netns[64] = "";
+	char tap[108] = "", netns[108] = "", sw[108] = "";
 	int r;
 
 	if (!nv)
@@ -508,14 +535,21 @@ static int netvsp_offer(struct vmbus_dev *dev, const char *args)
 	nv->rx_buf = malloc(NETVSP_RECV_SLOT_SIZE);
 	r = nv->held && nv->tx_buf && nv->rx_buf ? 0 : -ENOMEM;
 	if (!r)
-		r = netvsp_parse_args(nv, args, tap, netns, sizeof(tap));
+		r = netvsp_parse_args(nv, args, tap, netns, sw, sizeof(tap));
+	if (!r && tap[0] && sw[0]) {
+		log_msg("netvsp: tap= and switch= exclude each other");
+		r = -EINVAL;
+	}
 	if (!r && tap[0])
 		r = netvsp_tap_open(nv, tap, netns[0] ? netns : NULL);
+	if (!r && sw[0])
+		r = netvsp_switch_open(nv, sw);
 	if (r) {
 		netvsp_free(nv);
 		return r;
 	}
-	netvsp_tap_pause(nv, true);
+	nv->sw_paused = true;
+	netvsp_rx_pause(nv, true);
 	vmbus_dev_set_priv(dev, nv);
 	return 0;
 }

@@ -60,6 +60,7 @@ struct netvsp_stats {
 };
 
 struct netvsp;
+struct netsw_port;
 
 /*
  * The header a TAP opened with IFF_VNET_HDR carries before each frame
@@ -111,6 +112,9 @@ struct netvsp {
 	int tap_fd;
 	char tap_name[16];
 	bool tap_paused;		/* not polled: no receive slot free */
+	/* Or a port of hvcore's L2 switch (NULL: none). */
+	struct netsw_port *sw;
+	bool sw_paused;
 
 	/* Open channels ([0] the primary); a frame goes out on one of them. */
 	struct netvsp_chan *chans[NETVSP_MAX_CHANNELS];
@@ -232,6 +236,22 @@ int netvsp_tx_prepare(uint8_t *f, uint32_t len, const struct netvsp_tx_info *ti,
  */
 uint32_t netvsp_rx_csum(uint8_t *f, uint32_t len,
 			const struct netvsp_vnet_hdr *vh);
+
+/* netvsp.c */
+/* Stop or resume taking frames from the back end (TAP or switch). */
+void netvsp_rx_pause(struct netvsp *nv, bool pause);
+/* Hand a guest frame to the back end: 0 or -errno. */
+int netvsp_xmit(struct netvsp *nv, uint8_t *frame, uint32_t len,
+		const struct netvsp_vnet_hdr *vh,
+		const struct netvsp_tx_info *ti);
+
+/* netvsp_switch.c */
+int netvsp_switch_open(struct netvsp *nv, const char *path);
+void netvsp_switch_close(struct netvsp *nv);
+/* Checksums finished here; frames asking for LSO are refused. */
+int netvsp_switch_xmit(struct netvsp *nv, uint8_t *frame, uint32_t len,
+		       const struct netvsp_vnet_hdr *vh,
+		       const struct netvsp_tx_info *ti);
 
 /* netvsp_tap.c */
 int netvsp_tap_open(struct netvsp *nv, const char *name, const char *netns);

@@ -103,7 +103,7 @@ void netvsp_retry_held(struct netvsp *nv)
 			return;
 		nv->held_len = 0;
 	}
-	netvsp_tap_pause(nv, false);
+	netvsp_rx_pause(nv, false);
 }
 
 int netvsp_slot_completed(struct netvsp *nv, uint64_t tid,

@@ -6,6 +6,7 @@
 
 #include "hvis/nvsp.h"
 #include "hvis/rndis.h"
+#include "net/switch.h"
 #include "netvsp.h"
 #include "vmbus/channel.h"
 #include "vsp.h"
@@ -73,6 +74,8 @@ int netvsp_ctl(struct vmbus_dev *dev, int argc, char **argv, FILE *out)
 			nv->mac[5]);
 		fprintf(out, "link %s\n", nv->link_up ? "up" : "down");
 		fprintf(out, "tap %s\n", nv->tap_fd >= 0 ? nv->tap_name : "-");
+		if (nv->sw)
+			netsw_print(nv->sw, out);
 		fprintf(out, "nvsp-version %#x\n", nv->version);
 		fprintf(out, "rndis %s\n", nv->rndis_ready ? "ready" : "down");
 		fprintf(out, "packet-filter %#x\n", nv->filter);

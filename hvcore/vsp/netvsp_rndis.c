@@ -64,7 +64,7 @@ static int netvsp_init_c(struct netvsp *nv, const uint8_t *body, uint32_t len)
 	r = netvsp_send_ctl(nv, &out, sizeof(out), NULL, 0);
 	if (!r) {
 		nv->rndis_ready = true;
-		netvsp_tap_pause(nv, false);
+		netvsp_rx_pause(nv, false);
 	}
 	return r;
 }
@@ -124,13 +124,17 @@ static int netvsp_query_info(struct netvsp *nv, uint32_t oid,
 		off.ip4_rx_csum = HVIS_NDIS_CSUM_TCP | HVIS_NDIS_CSUM_UDP;
 		off.ip6_rx_encap = HVIS_NDIS_ENCAP_8023;
 		off.ip6_rx_csum = HVIS_NDIS_CSUM_TCP | HVIS_NDIS_CSUM_UDP;
-		off.lso4_encap = HVIS_NDIS_ENCAP_8023;
-		off.lso4_max_size = NETVSP_LSO_MAX;
-		off.lso4_min_segs = 2;
-		off.lso6_encap = HVIS_NDIS_ENCAP_8023;
-		off.lso6_max_size = NETVSP_LSO_MAX;
-		off.lso6_min_segs = 2;
-		off.lso6_opts = HVIS_NDIS_LSO6_IP6EXT | HVIS_NDIS_LSO6_TCP6OPT;
+		/* LSO needs the TAP's kernel; the switch takes MTU frames. */
+		if (!nv->sw) {
+			off.lso4_encap = HVIS_NDIS_ENCAP_8023;
+			off.lso4_max_size = NETVSP_LSO_MAX;
+			off.lso4_min_segs = 2;
+			off.lso6_encap = HVIS_NDIS_ENCAP_8023;
+			off.lso6_max_size = NETVSP_LSO_MAX;
+			off.lso6_min_segs = 2;
+			off.lso6_opts = HVIS_NDIS_LSO6_IP6EXT |
+					HVIS_NDIS_LSO6_TCP6OPT;
+		}
 		off.hdr.type = HVIS_NDIS_OBJ_OFFLOAD;
 		off.hdr.revision = want.revision >= HVIS_NDIS_OFFLOAD_REVISION_3 ?
 				   HVIS_NDIS_OFFLOAD_REVISION_3 :
@@ -450,8 +454,8 @@ static int netvsp_tx_packet(struct netvsp *nv, uint8_t *body, uint32_t len)
 			   p.data_len, ti.lso ? "LSO" : "checksum");
 		return -EPROTO;
 	}
-	if (!nv->link_up || netvsp_tap_xmit(nv, body + p.data_offset,
-					    p.data_len, &vh, &ti)) {
+	if (!nv->link_up || netvsp_xmit(nv, body + p.data_offset,
+					p.data_len, &vh, &ti)) {
 		nv->st.tx_errors++;
 		return 0;
 	}

@@ -263,7 +263,7 @@ check "the guest offloaded segmentation and checksums to the host (tx-lso $lso, 
 	[ "${lso:-0}" -gt 0 -a "${csum:-0}" -gt 0 ]
 check "the host vouched for received checksums (rx-csum $rxcsum)" [ "${rxcsum:-0}" -gt 0 ]
 check "no WARNING or BUG in dmesg" sh -c '! dmesg | grep -q -E "WARNING:|BUG:"'
-diag "$(dmesg | grep -E "too big|invalid rndis" | tail -n 2)"
+diag "$(dmesg | grep -E "too big|invalid rndis|outside the|invalid RNDIS" | tail -n 2)"
 
 echo "1..$T"
 echo "# net tests took $(elapsed "$t_start")s"
