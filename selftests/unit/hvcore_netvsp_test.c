@@ -292,6 +292,57 @@ static bool nv_query(struct nv_guest *ng, uint32_t oid,
 	return true;
 }
 
+/* A SET of @oid with @len bytes of @info; the SET_C status. */
+static uint32_t nv_set(struct nv_guest *ng, uint32_t oid, const void *info,
+		       uint32_t len)
+{
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_query q;
+		uint8_t info[200];
+	} __attribute__((packed)) m = {
+		.h = { HVIS_RNDIS_SET, (uint32_t)(8 + sizeof(m.q) + len) },
+		.q = { .req_id = ++ng->next_req, .oid = oid, .info_len = len,
+		       .info_offset = sizeof(m.q) },
+	};
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_set_c c;
+	} __attribute__((packed)) r;
+
+	if (len > sizeof(m.info))
+		return ~0u;
+	memcpy(m.info, info, len);
+	if (!nv_send_section(ng, 0x400 + ng->next_req, HVIS_NVSP_RNDIS_CONTROL,
+			     0, &m, m.h.len) ||
+	    nv_take_rndis(ng, HVIS_NVSP_RNDIS_CONTROL, &r, sizeof(r), true) !=
+	    sizeof(r) || r.h.type != HVIS_RNDIS_SET_C ||
+	    r.c.req_id != ng->next_req ||
+	    !nv_take_completion(ng, 0x400 + ng->next_req))
+		return ~0u;
+	return r.c.status;
+}
+
+/* A "name"="value" configuration parameter, both UTF-16LE. */
+static uint32_t nv_config(uint8_t *buf, const char *name, const char *value,
+			  uint32_t type)
+{
+	struct hvis_rndis_config_param cp = {
+		.name_offset = sizeof(cp), .name_len = 2 * strlen(name),
+		.type = type, .value_len = 2 * strlen(value),
+	};
+	uint32_t i;
+
+	cp.value_offset = cp.name_offset + cp.name_len;
+	memset(buf, 0, 200);
+	for (i = 0; name[i]; i++)
+		buf[cp.name_offset + 2 * i] = (uint8_t)name[i];
+	for (i = 0; value[i]; i++)
+		buf[cp.value_offset + 2 * i] = (uint8_t)value[i];
+	memcpy(buf, &cp, sizeof(cp));
+	return cp.value_offset + cp.value_len;
+}
+
 static bool nv_rndis_init(struct nv_guest *ng)
 {
 	struct {
@@ -385,6 +436,80 @@ static bool test_buffers_and_rndis(void)
 		CHECK(nv_query(&ng, HVIS_OID_GEN_LINK_SPEED, &c, &v, sizeof(v)));
 	CHECK(nv_stat("recv-slots") == 3 && nv_stat("free") == 3);
 	CHECK(nv_stat("bad-packets") == 0);
+	nv_down();
+	return true;
+}
+
+static bool test_set_mac(void)
+{
+	struct nv_guest ng;
+	struct hvis_rndis_query_c c;
+	struct hvis_rndis_config_param cp;
+	uint8_t buf[200], info[16];
+	char reply[1024];
+	uint32_t n;
+
+	CHECK(nv_connect(&ng, "mac=02:11:22:33:44:55"));
+	CHECK(nv_rndis_init(&ng));
+	n = nv_config(buf, "NetworkAddress", "02a0b0c0d0e0",
+		      HVIS_RNDIS_CONFIG_PARAM_STRING);
+	CHECK(nv_set(&ng, HVIS_OID_GEN_RNDIS_CONFIG_PARAMETER, buf, n) ==
+	      HVIS_RNDIS_STATUS_SUCCESS);
+	CHECK(nv_ctl("status", reply, sizeof(reply)) == 0);
+	CHECK(strstr(reply, "mac 02:a0:b0:c0:d0:e0\n"));
+	CHECK(nv_query(&ng, HVIS_OID_802_3_CURRENT_ADDRESS, &c, info,
+		       sizeof(info)));
+	CHECK(c.info_len == 6 && !memcmp(info, "\x02\xa0\xb0\xc0\xd0\xe0", 6));
+	/* Refused, the address kept: multicast, not hex, short, wrong type. */
+	n = nv_config(buf, "NetworkAddress", "03a0b0c0d0e0",
+		      HVIS_RNDIS_CONFIG_PARAM_STRING);
+	CHECK(nv_set(&ng, HVIS_OID_GEN_RNDIS_CONFIG_PARAMETER, buf, n) ==
+	      HVIS_RNDIS_STATUS_INVALID_DATA);
+	n = nv_config(buf, "NetworkAddress", "02a0b0c0d0zz",
+		      HVIS_RNDIS_CONFIG_PARAM_STRING);
+	CHECK(nv_set(&ng, HVIS_OID_GEN_RNDIS_CONFIG_PARAMETER, buf, n) ==
+	      HVIS_RNDIS_STATUS_INVALID_DATA);
+	n = nv_config(buf, "NetworkAddress", "02a0b0",
+		      HVIS_RNDIS_CONFIG_PARAM_STRING);
+	CHECK(nv_set(&ng, HVIS_OID_GEN_RNDIS_CONFIG_PARAMETER, buf, n) ==
+	      HVIS_RNDIS_STATUS_INVALID_DATA);
+	n = nv_config(buf, "NetworkAddress", "02a0b0c0d0e1",
+		      HVIS_RNDIS_CONFIG_PARAM_INT);
+	CHECK(nv_set(&ng, HVIS_OID_GEN_RNDIS_CONFIG_PARAMETER, buf, n) ==
+	      HVIS_RNDIS_STATUS_INVALID_DATA);
+	/* A name outside the parameter, and one netvsp does not know. */
+	n = nv_config(buf, "NetworkAddress", "02a0b0c0d0e1",
+		      HVIS_RNDIS_CONFIG_PARAM_STRING);
+	memcpy(&cp, buf, sizeof(cp));
+	cp.name_len = 190;
+	memcpy(buf, &cp, sizeof(cp));
+	CHECK(nv_set(&ng, HVIS_OID_GEN_RNDIS_CONFIG_PARAMETER, buf, n) ==
+	      HVIS_RNDIS_STATUS_INVALID_DATA);
+	n = nv_config(buf, "VlanID", "5", HVIS_RNDIS_CONFIG_PARAM_STRING);
+	CHECK(nv_set(&ng, HVIS_OID_GEN_RNDIS_CONFIG_PARAMETER, buf, n) ==
+	      HVIS_RNDIS_STATUS_NOT_SUPPORTED);
+	CHECK(nv_ctl("status", reply, sizeof(reply)) == 0);
+	CHECK(strstr(reply, "mac 02:a0:b0:c0:d0:e0\n"));
+	nv_down();
+	return true;
+}
+
+static bool test_switch_offloads(void)
+{
+	struct nv_guest ng;
+	struct hvis_rndis_query_c c;
+	struct hvis_ndis_offload off;
+	char path[64];
+
+	snprintf(path, sizeof(path), "switch=/tmp/hvcore-netvsp-sw-%d",
+		 (int)getpid());
+	CHECK(nv_connect(&ng, path));
+	CHECK(nv_rndis_init(&ng));
+	CHECK(nv_query(&ng, HVIS_OID_TCP_OFFLOAD_HARDWARE_CAPS, &c, &off,
+		       sizeof(off)));
+	/* Checksums are finished by hvcore; LSO is not offered on a switch. */
+	CHECK(off.ip4_tx_csum & HVIS_NDIS_CSUM_TCP);
+	CHECK(!off.lso4_max_size && !off.lso6_max_size && !off.lso4_encap);
 	nv_down();
 	return true;
 }
@@ -785,6 +910,8 @@ int main(void)
 		{ "Toeplitz hash: NDIS verification vectors", test_toeplitz },
 		{ "transmit offloads: Windows LSO to Linux GSO, checksum requests", test_tx_offload },
 		{ "receive checksums: partial ones finished, valid ones vouched for", test_rx_csum },
+		{ "NetworkAddress sets the MAC; malformed ones refused", test_set_mac },
+		{ "on a switch: checksums offered, no LSO", test_switch_offloads },
 	};
 	int fd = mkstemp(log_path), r;
 
