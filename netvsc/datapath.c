@@ -120,17 +120,24 @@ static void netvsc_comp_queue(struct netvsc_chan *ch, u64 trans_id, u32 status)
 	ch->comp_head = next;
 }
 
+/* What the per-packet info of a received PACKET says. */
+struct netvsc_rx_info {
+	u32 csum;			/* HVIS_PPI_CSUM_RX_* bits, or 0 */
+	u32 vlan, hash, pkt_id;		/* PPI values, valid if has_* */
+	bool has_vlan, has_hash, has_id;
+};
+
 /*
- * Walk the per-packet info of a received frame; the checksum, VLAN and
- * hash values found go to @skb.  -EPROTO if any PPI lies outside the
- * message.
+ * Walk the per-packet info of a received PACKET into @info; -EPROTO if
+ * any PPI lies outside the message.
  */
-static int netvsc_rx_ppi(struct netvsc *nv, struct sk_buff *skb,
-			 const u8 *body, u32 body_len,
-			 const struct hvis_rndis_packet *p)
+static int netvsc_rx_ppi(const u8 *body, u32 body_len,
+			 const struct hvis_rndis_packet *p,
+			 struct netvsc_rx_info *info)
 {
 	u32 pos, end, v;
 
+	memset(info, 0, sizeof(*info));
 	if (!p->ppi_len)
 		return 0;
 	if (p->ppi_offset < sizeof(*p) || p->ppi_offset > body_len ||
@@ -148,24 +155,19 @@ static int netvsc_rx_ppi(struct netvsc *nv, struct sk_buff *skb,
 		memcpy(&v, body + pos + h.value_offset, sizeof(v));
 		switch (h.type) {
 		case HVIS_PPI_CSUM:
-			if ((nv->ndev->features & NETIF_F_RXCSUM) &&
-			    v & (HVIS_PPI_CSUM_RX_TCP_OK | HVIS_PPI_CSUM_RX_UDP_OK) &&
-			    !(v & (HVIS_PPI_CSUM_RX_TCP_FAILED |
-				   HVIS_PPI_CSUM_RX_UDP_FAILED |
-				   HVIS_PPI_CSUM_RX_IP_FAILED))) {
-				skb->ip_summed = CHECKSUM_UNNECESSARY;
-				atomic64_inc(&nv->stats.rx_csum_good);
-			}
+			info->csum = v;
 			break;
 		case HVIS_PPI_VLAN:
-			__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q),
-					       HVIS_PPI_VLAN_PRI(v) << VLAN_PRIO_SHIFT |
-					       HVIS_PPI_VLAN_CFI(v) << 12 |
-					       HVIS_PPI_VLAN_VID(v));
+			info->vlan = v;
+			info->has_vlan = true;
 			break;
 		case HVIS_PPI_HASH:
-			if (nv->ndev->features & NETIF_F_RXHASH)
-				skb_set_hash(skb, v, PKT_HASH_TYPE_L4);
+			info->hash = v;
+			info->has_hash = true;
+			break;
+		case HVIS_PPI_PKT_ID:
+			info->pkt_id = v;
+			info->has_id = true;
 			break;
 		default:
 			break;
@@ -176,51 +178,128 @@ static int netvsc_rx_ppi(struct netvsc *nv, struct sk_buff *skb,
 }
 
 /*
- * One RNDIS PACKET of @len bytes at @msg in the receive buffer: copied
- * into an skb and handed to GRO.  HVIS_NVSP_STAT_* for the completion.
+ * One RNDIS PACKET of @len bytes at @msg in the receive buffer: where its
+ * data lies (@frag) and what its per-packet info says (@info), all
+ * checked against the message.
  */
-static u32 netvsc_rx_frame(struct netvsc_chan *ch, const u8 *msg, u32 len)
+static int netvsc_rx_parse(const u8 *msg, u32 len, struct netvsc_rx_frag *frag,
+			   struct netvsc_rx_info *info)
 {
-	struct netvsc *nv = ch->nvdev->nv;
 	const u8 *body = msg + sizeof(struct hvis_rndis_header);
 	u32 body_len = len - sizeof(struct hvis_rndis_header);
 	struct hvis_rndis_packet p;
-	struct sk_buff *skb;
 
 	if (body_len < sizeof(p))
-		goto bad;
+		return -EPROTO;
 	memcpy(&p, body, sizeof(p));
 	if (p.data_offset < sizeof(p) || p.data_offset > body_len ||
-	    p.data_len > body_len - p.data_offset || p.data_len < ETH_HLEN)
-		goto bad;
+	    p.data_len > body_len - p.data_offset || !p.data_len)
+		return -EPROTO;
+	frag->data = body + p.data_offset;
+	frag->len = p.data_len;
+	return netvsc_rx_ppi(body, body_len, &p, info);
+}
 
-	skb = napi_alloc_skb(&ch->napi, p.data_len);
+/*
+ * A whole frame, in @n pieces of @total bytes: copied into an skb with
+ * what @info says, and handed to GRO.
+ */
+static void netvsc_rx_skb(struct netvsc_chan *ch,
+			  const struct netvsc_rx_frag *frags, u32 n, u32 total,
+			  const struct netvsc_rx_info *info)
+{
+	struct netvsc *nv = ch->nvdev->nv;
+	struct sk_buff *skb;
+	u32 i;
+
+	skb = napi_alloc_skb(&ch->napi, total);
 	if (!skb) {
 		atomic64_inc(&nv->stats.rx_no_memory);
 		nv->ndev->stats.rx_dropped++;
-		return HVIS_NVSP_STAT_SUCCESS;
+		return;
 	}
-	skb_put_data(skb, body + p.data_offset, p.data_len);
-	if (netvsc_rx_ppi(nv, skb, body, body_len, &p)) {
-		kfree_skb(skb);
-		goto bad;
+	for (i = 0; i < n; i++)
+		skb_put_data(skb, frags[i].data, frags[i].len);
+	if ((nv->ndev->features & NETIF_F_RXCSUM) &&
+	    info->csum & (HVIS_PPI_CSUM_RX_TCP_OK | HVIS_PPI_CSUM_RX_UDP_OK) &&
+	    !(info->csum & (HVIS_PPI_CSUM_RX_TCP_FAILED |
+			    HVIS_PPI_CSUM_RX_UDP_FAILED |
+			    HVIS_PPI_CSUM_RX_IP_FAILED))) {
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
+		atomic64_inc(&nv->stats.rx_csum_good);
 	}
+	if (info->has_vlan)
+		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q),
+				       HVIS_PPI_VLAN_PRI(info->vlan) << VLAN_PRIO_SHIFT |
+				       HVIS_PPI_VLAN_CFI(info->vlan) << 12 |
+				       HVIS_PPI_VLAN_VID(info->vlan));
+	if (info->has_hash && (nv->ndev->features & NETIF_F_RXHASH))
+		skb_set_hash(skb, info->hash, PKT_HASH_TYPE_L4);
 	skb->protocol = eth_type_trans(skb, nv->ndev);
 	skb_record_rx_queue(skb, ch->index);
 
 	u64_stats_update_begin(&ch->rx_stats->syncp);
 	ch->rx_stats->packets++;
-	ch->rx_stats->bytes += p.data_len;
+	ch->rx_stats->bytes += total;
 	u64_stats_update_end(&ch->rx_stats->syncp);
 	napi_gro_receive(&ch->napi, skb);
-	return HVIS_NVSP_STAT_SUCCESS;
+}
 
-bad:
-	/* Counted in rx_bad by the caller, once per packet. */
+/* Pieces of one coalesced frame, gathered across a packet's ranges. */
+struct netvsc_rsc_state {
+	u32 n, len;
+	struct netvsc_rx_info info;	/* the first piece's */
+};
+
+/*
+ * One received PACKET: a whole frame, or a piece of a coalesced one.
+ * Returns the frames completed (0 or 1) or -EPROTO.
+ */
+static int netvsc_rx_packet(struct netvsc_chan *ch, struct netvsc_rsc_state *rsc,
+			    const u8 *msg, u32 len)
+{
+	struct netvsc_rx_info info;
+	struct netvsc_rx_frag frag;
+	u8 flags;
+
+	if (netvsc_rx_parse(msg, len, &frag, &info))
+		return -EPROTO;
+	flags = info.pkt_id >> 8;
+	if (!info.has_id || !(flags & HVIS_PPI_PKT_ID_SUBALLOC)) {
+		if (rsc->n || frag.len < ETH_HLEN)
+			return -EPROTO;
+		netvsc_rx_skb(ch, &frag, 1, frag.len, &info);
+		return 1;
+	}
+	if (flags & HVIS_PPI_PKT_ID_FIRST) {
+		if (rsc->n || frag.len < ETH_HLEN)
+			return -EPROTO;
+		rsc->len = 0;
+		rsc->info = info;
+	} else if (!rsc->n) {
+		return -EPROTO;
+	}
+	if (rsc->n == NETVSC_RSC_MAX || frag.len > NETVSC_RSC_MAX_LEN - rsc->len)
+		return -EPROTO;
+	ch->rsc[rsc->n++] = frag;
+	rsc->len += frag.len;
+	if (!(flags & HVIS_PPI_PKT_ID_LAST))
+		return 0;
+	netvsc_rx_skb(ch, ch->rsc, rsc->n, rsc->len, &rsc->info);
+	rsc->n = 0;
+	return 1;
+}
+
+/* Say why a PACKET was refused, from our copy of its header. */
+static void netvsc_rx_bad_packet(struct netvsc *nv, const u8 *msg, u32 len)
+{
+	struct hvis_rndis_packet p = {};
+
 	nv->ndev->stats.rx_errors++;
+	if (len >= sizeof(struct hvis_rndis_header) + sizeof(p))
+		memcpy(&p, msg + sizeof(struct hvis_rndis_header), sizeof(p));
 	netvsc_err_rl(nv, "invalid RNDIS packet: data %u+%u, PPI %u+%u in %u bytes\n",
 		      p.data_offset, p.data_len, p.ppi_offset, p.ppi_len, len);
-	return HVIS_NVSP_STAT_FAIL;
 }
 
 /*
@@ -238,7 +317,8 @@ static int netvsc_rx_xfer(struct netvsc_chan *ch,
 	u32 buf_len = nvdev->recv_slot_size * nvdev->recv_slots;
 	u32 status = HVIS_NVSP_STAT_SUCCESS, i, count;
 	struct hvis_nvsp_msg nvsp = {};
-	int frames = 0;
+	struct netvsc_rsc_state rsc = {};
+	int frames = 0, ret;
 
 	if (hdr_len < sizeof(*xh) || hdr_len > pkt_len ||
 	    pkt_len - hdr_len < HVIS_NVSP_LEN(sizeof(nvsp.rndis)) ||
@@ -284,14 +364,23 @@ static int netvsc_rx_xfer(struct netvsc_chan *ch,
 			status = HVIS_NVSP_STAT_FAIL;
 			continue;
 		}
-		if (h.type == HVIS_RNDIS_PACKET) {
-			if (netvsc_rx_frame(ch, msg, h.len) !=
-			    HVIS_NVSP_STAT_SUCCESS)
-				status = HVIS_NVSP_STAT_FAIL;
-			frames++;
-		} else {
+		if (h.type != HVIS_RNDIS_PACKET) {
 			netvsc_rndis_control(ch, msg, h.len);
+			continue;
 		}
+		ret = netvsc_rx_packet(ch, &rsc, msg, h.len);
+		if (ret < 0) {
+			netvsc_rx_bad_packet(nvdev->nv, msg, h.len);
+			status = HVIS_NVSP_STAT_FAIL;
+			rsc.n = 0;
+			continue;
+		}
+		frames += ret;
+	}
+	if (rsc.n) {
+		netvsc_err_rl(nvdev->nv, "coalesced frame of %u pieces never ended\n",
+			      rsc.n);
+		status = HVIS_NVSP_STAT_FAIL;
 	}
 	if (status != HVIS_NVSP_STAT_SUCCESS)
 		atomic64_inc(&nvdev->nv->stats.rx_bad);

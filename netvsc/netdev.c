@@ -213,6 +213,24 @@ static int netvsc_set_mac(struct net_device *ndev, void *p)
 	return 0;
 }
 
+/* LRO is the host's RSC: tell it (other offloads are per packet). */
+static int netvsc_set_features(struct net_device *ndev,
+			       netdev_features_t features)
+{
+	struct netvsc *nv = netdev_priv(ndev);
+	struct netvsc_dev *nvdev = rtnl_dereference(nv->nvdev);
+	bool lro = features & NETIF_F_LRO;
+	int ret;
+
+	if (!((ndev->features ^ features) & NETIF_F_LRO) || !nvdev)
+		return 0;
+	nv->lro = lro;
+	ret = netvsc_rndis_offloads(nvdev);
+	if (ret)
+		nv->lro = !lro;
+	return ret;
+}
+
 static void netvsc_get_stats64(struct net_device *ndev,
 			       struct rtnl_link_stats64 *st)
 {
@@ -252,6 +270,7 @@ static const struct net_device_ops netvsc_netdev_ops = {
 	.ndo_change_mtu		= netvsc_change_mtu,
 	.ndo_set_mac_address	= netvsc_set_mac,
 	.ndo_set_rx_mode	= netvsc_set_rx_mode,
+	.ndo_set_features	= netvsc_set_features,
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_get_stats64	= netvsc_get_stats64,
 };
@@ -279,6 +298,7 @@ static int netvsc_probe(struct hv_device *hdev,
 	}
 	netdev_rss_key_fill(nv->rss_key, sizeof(nv->rss_key));
 	nv->want_chn = min_t(u32, num_online_cpus(), NETVSC_MAX_CHANNELS);
+	nv->lro = true;
 	hv_set_drvdata(hdev, ndev);
 	netif_carrier_off(ndev);
 
@@ -299,7 +319,8 @@ static int netvsc_probe(struct hv_device *hdev,
 	eth_hw_addr_set(ndev, nvdev->mac);
 	ndev->features = ndev->hw_features;
 	ndev->vlan_features = ndev->hw_features & ~(NETIF_F_HW_VLAN_CTAG_TX |
-						    NETIF_F_HW_VLAN_CTAG_RX);
+						    NETIF_F_HW_VLAN_CTAG_RX |
+						    NETIF_F_LRO);
 
 	ret = register_netdev(ndev);
 	if (ret)

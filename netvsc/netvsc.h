@@ -11,6 +11,7 @@
 
 #include <linux/completion.h>
 #include <linux/hyperv.h>
+#include <linux/if_vlan.h>
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/u64_stats_sync.h>
@@ -67,6 +68,17 @@ struct netvsc_queue_stats {
 	struct u64_stats_sync syncp;
 };
 
+/* Pieces a coalesced (RSC) frame may come in, as Hyper-V sends at most. */
+#define NETVSC_RSC_MAX		562
+/* The largest coalesced frame taken: a 64 KiB segment, headers, tag. */
+#define NETVSC_RSC_MAX_LEN	(64 * 1024 + VLAN_ETH_HLEN)
+
+/* A piece of a received frame, in the receive buffer. */
+struct netvsc_rx_frag {
+	const u8 *data;
+	u32 len;
+};
+
 /* One pending receive completion the ring had no room for. */
 struct netvsc_rx_comp {
 	u64 trans_id;
@@ -91,6 +103,7 @@ struct netvsc_chan {
 	struct netvsc_rx_comp *comps;	/* FIFO of unsent completions */
 	u32 comp_head, comp_tail, comp_size;
 	void *mpb;			/* GPA-direct descriptor being built */
+	struct netvsc_rx_frag *rsc;	/* pieces of a coalesced frame */
 	struct netvsc_queue_stats *tx_stats, *rx_stats;	/* in struct netvsc */
 };
 
@@ -193,6 +206,7 @@ struct netvsc {
 	u32 want_chn;			/* channel count asked by ethtool -L */
 	u32 link_speed;			/* 100 bps units, from the host */
 	bool link_up;
+	bool lro;			/* take coalesced frames (RSC) if offered */
 	struct work_struct rx_mode_work;
 	struct netvsc_ethtool_stats stats;
 	/* per queue, kept across attachments so counters never go back */
@@ -236,6 +250,7 @@ int netvsc_rndis_set(struct netvsc_dev *nvdev, u32 oid, const void *in,
 int netvsc_rndis_set_filter(struct netvsc_dev *nvdev, u32 filter);
 int netvsc_rndis_set_rss(struct netvsc_dev *nvdev, const u8 *key);
 int netvsc_rndis_set_mac(struct netvsc_dev *nvdev, const u8 *mac);
+int netvsc_rndis_offloads(struct netvsc_dev *nvdev);
 void netvsc_rndis_control(struct netvsc_chan *ch, const void *msg, u32 len);
 
 /* datapath.c */

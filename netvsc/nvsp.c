@@ -201,9 +201,10 @@ int netvsc_nvsp_open_chan(struct netvsc_dev *nvdev, struct vmbus_channel *chan,
 	if (!ch->comps)
 		return -ENOMEM;
 	ch->mpb = kzalloc(NETVSC_MPB_SIZE, GFP_KERNEL);
-	if (!ch->mpb) {
+	ch->rsc = kvcalloc(NETVSC_RSC_MAX, sizeof(*ch->rsc), GFP_KERNEL);
+	if (!ch->mpb || !ch->rsc) {
 		ret = -ENOMEM;
-		goto err_free_comps;
+		goto err_free_bufs;
 	}
 	ch->tx_stats = &nvdev->nv->tx_stats[index];
 	ch->rx_stats = &nvdev->nv->rx_stats[index];
@@ -224,9 +225,11 @@ int netvsc_nvsp_open_chan(struct netvsc_dev *nvdev, struct vmbus_channel *chan,
 err_del_napi:
 	napi_disable(&ch->napi);
 	netif_napi_del(&ch->napi);
+err_free_bufs:
+	kvfree(ch->rsc);
 	kfree(ch->mpb);
+	ch->rsc = NULL;
 	ch->mpb = NULL;
-err_free_comps:
 	kvfree(ch->comps);
 	ch->comps = NULL;
 	ch->channel = NULL;
@@ -240,8 +243,10 @@ void netvsc_nvsp_close_chan(struct netvsc_chan *ch)
 		return;
 	napi_disable(&ch->napi);
 	netif_napi_del(&ch->napi);
+	kvfree(ch->rsc);
 	kfree(ch->mpb);
 	kvfree(ch->comps);
+	ch->rsc = NULL;
 	ch->mpb = NULL;
 	ch->comps = NULL;
 	ch->channel = NULL;

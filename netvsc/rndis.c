@@ -260,8 +260,12 @@ int netvsc_rndis_set_mac(struct netvsc_dev *nvdev, const u8 *mac)
 	return ret;
 }
 
-/* Ask for the offload capabilities and turn on what the host offers. */
-static int netvsc_rndis_offloads(struct netvsc_dev *nvdev)
+/**
+ * netvsc_rndis_offloads - ask for the offload capabilities, turn on what
+ * the host offers (RSC only while nv->lro)
+ * @nvdev: an attachment after RNDIS INIT
+ */
+int netvsc_rndis_offloads(struct netvsc_dev *nvdev)
 {
 	struct hvis_ndis_offload caps = {};
 	struct hvis_ndis_offload_params op = {};
@@ -320,6 +324,14 @@ static int netvsc_rndis_offloads(struct netvsc_dev *nvdev)
 		op.lsov2_ip6 = HVIS_NDIS_OFFLOAD_PARAM_LSOV2_ENABLED;
 	}
 	nvdev->gso_max = min_t(u32, nvdev->gso_max, GSO_LEGACY_MAX_SIZE);
+	/* Receive segment coalescing: whole TCP segments, in pieces (RSC). */
+	if (nvdev->nvsp_version >= HVIS_NVSP_VERSION_61 && len >= sizeof(caps) &&
+	    caps.rsc_ip4 && caps.rsc_ip6) {
+		nvdev->hw_features |= NETIF_F_LRO;
+		op.rsc_ip4 = nvdev->nv->lro ? HVIS_NDIS_OFFLOAD_PARAM_RSC_ENABLED :
+			     HVIS_NDIS_OFFLOAD_PARAM_RSC_DISABLED;
+		op.rsc_ip6 = op.rsc_ip4;
+	}
 
 	ret = netvsc_rndis_set(nvdev, HVIS_OID_TCP_OFFLOAD_PARAMETERS, &op,
 			       op.hdr.size);

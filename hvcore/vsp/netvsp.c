@@ -159,11 +159,14 @@ static int netvsp_recv_buf(struct netvsp_chan *nc, uint64_t tid,
 	sec->end_offset = slots * NETVSP_RECV_SLOT_SIZE;
 	nv->free_slots = calloc(slots, sizeof(*nv->free_slots));
 	nv->slot_busy = calloc(slots, 1);
-	if (!nv->free_slots || !nv->slot_busy) {
+	nv->slot_next = calloc(slots, sizeof(*nv->slot_next));
+	if (!nv->free_slots || !nv->slot_busy || !nv->slot_next) {
 		free(nv->free_slots);
 		free(nv->slot_busy);
+		free(nv->slot_next);
 		nv->free_slots = NULL;
 		nv->slot_busy = NULL;
+		nv->slot_next = NULL;
 		vmbus_dev_put_buffer(nv->dev, gp);
 		out.recv_buf_complete.status = HVIS_NVSP_STAT_FAIL;
 		return netvsp_reply(nc, tid, &out);
@@ -172,8 +175,10 @@ static int netvsp_recv_buf(struct netvsp_chan *nc, uint64_t tid,
 	if (r) {
 		free(nv->free_slots);
 		free(nv->slot_busy);
+		free(nv->slot_next);
 		nv->free_slots = NULL;
 		nv->slot_busy = NULL;
+		nv->slot_next = NULL;
 		vmbus_dev_put_buffer(nv->dev, gp);
 		return r;
 	}
@@ -375,6 +380,10 @@ static void netvsp_forget(struct netvsp *nv)
 	nv->rss_entries = 0;
 	nv->held_len = 0;
 	netvsp_rx_pause(nv, true);
+	if (nv->rsc) {
+		netvsp_tap_set_rsc(nv, false);
+		nv->rsc = false;
+	}
 }
 
 void netvsp_rx_pause(struct netvsp *nv, bool pause)
@@ -530,9 +539,9 @@ static int netvsp_offer(struct vmbus_dev *dev, const char *args)
 	nv->mac[1] = 0x15;
 	nv->mac[2] = 0x5d;
 	memcpy(nv->mac + 3, (const uint8_t *)g + 13, 3);
-	nv->held = malloc(NETVSP_RECV_SLOT_SIZE);
+	nv->held = malloc(NETVSP_RX_FRAME_MAX);
 	nv->tx_buf = malloc(NETVSP_TX_MAX);
-	nv->rx_buf = malloc(NETVSP_RECV_SLOT_SIZE);
+	nv->rx_buf = malloc(NETVSP_RX_FRAME_MAX);
 	r = nv->held && nv->tx_buf && nv->rx_buf ? 0 : -ENOMEM;
 	if (!r)
 		r = netvsp_parse_args(nv, args, tap, netns, sw, sizeof(tap));

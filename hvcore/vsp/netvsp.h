@@ -36,6 +36,13 @@ struct vmbus_dev;
 #define NETVSP_TX_MAX		(64u * 1024 + 4096)
 /* The largest LSO frame offered: it and its RNDIS header fit the above. */
 #define NETVSP_LSO_MAX		62780u
+/*
+ * The largest frame the back end hands over: a 64 KiB TCP segment the
+ * TAP's kernel coalesced (with RSC on), its Ethernet header and a tag.
+ */
+#define NETVSP_RX_FRAME_MAX	(65536u + 14 + 4)
+/* Ranges (slots) one coalesced frame takes at most. */
+#define NETVSP_RSC_RANGES	8u
 /* Largest MTU (IP payload) the host end takes. */
 #define NETVSP_MTU_MAX		9000u
 /* Completions owed to the guest while its ring was full. */
@@ -55,6 +62,7 @@ struct netvsp_stats {
 	uint64_t tx_errors;		/* back end refused a frame */
 	uint64_t tx_csum, tx_lso;	/* frames with checksum / LSO offload */
 	uint64_t rx_csum;		/* frames told their checksum is good */
+	uint64_t rx_rsc;		/* coalesced frames sent in pieces */
 	uint64_t bad_packets;		/* malformed NVSP/RNDIS from the guest */
 	uint64_t guest_refused;		/* guest completed a receive with failure */
 };
@@ -129,11 +137,13 @@ struct netvsp {
 	uint32_t nr_slots;
 	uint32_t *free_slots;		/* stack of free slot numbers */
 	uint32_t nr_free;
-	uint8_t *slot_busy;		/* per slot: lent to the guest */
+	uint8_t *slot_busy;		/* per slot: NETVSP_SLOT_* */
+	uint32_t *slot_next;		/* per lent slot: the next of its packet */
 	struct gpadl *send_buf;
 
 	/* RNDIS state. */
 	bool rndis_ready;		/* INIT_C sent, no HALT since */
+	bool rsc;			/* the guest takes coalesced frames (RSC) */
 	uint32_t filter;		/* HVIS_RNDIS_FILTER_* */
 	/* RSS: flow hash -> table entry -> channel; 0 entries: all on [0]. */
 	uint16_t rss_table[NETVSP_RSS_TABLE_MAX];
@@ -165,6 +175,19 @@ void netvsp_bad(struct netvsp *nv, const char *fmt, ...)
 int netvsp_deliver(struct netvsp *nv, struct vmbus_chan *ch,
 		   uint32_t channel_type, const struct hvring_iov *iov,
 		   uint32_t n);
+/* One RNDIS message of a multi-range delivery: @n pieces. */
+struct netvsp_msg {
+	const struct hvring_iov *iov;
+	uint32_t n;
+};
+/*
+ * Put @nr_msgs RNDIS messages in a slot each and send them as one
+ * transfer-page packet with a range per message (the guest completes
+ * them together): as netvsp_deliver(); -ENOSPC unless all slots are free.
+ */
+int netvsp_deliver_msgs(struct netvsp *nv, struct vmbus_chan *ch,
+			uint32_t channel_type, const struct netvsp_msg *msgs,
+			uint32_t nr_msgs);
 /*
  * netvsp_deliver(), with the range's offset moved by @skew bytes: 0
  * always, except to test guests with a range outside their buffer.
@@ -265,5 +288,7 @@ int netvsp_tap_xmit(struct netvsp *nv, const uint8_t *frame, uint32_t len,
 		    const struct netvsp_tx_info *ti);
 /* Stop or resume reading the TAP device (receive slots ran out/freed). */
 void netvsp_tap_pause(struct netvsp *nv, bool pause);
+/* Have the TAP's kernel coalesce TCP (TSO frames to us) or not. */
+int netvsp_tap_set_rsc(struct netvsp *nv, bool on);
 
 #endif

@@ -27,8 +27,10 @@ void netvsp_drop_recv_buf(struct netvsp *nv)
 	nv->recv_buf = NULL;
 	free(nv->free_slots);
 	free(nv->slot_busy);
+	free(nv->slot_next);
 	nv->free_slots = NULL;
 	nv->slot_busy = NULL;
+	nv->slot_next = NULL;
 	nv->nr_slots = 0;
 	nv->nr_free = 0;
 	nv->held_len = 0;
@@ -41,51 +43,86 @@ void netvsp_drop_send_buf(struct netvsp *nv)
 	nv->send_buf = NULL;
 }
 
-int netvsp_deliver_skewed(struct netvsp *nv, struct vmbus_chan *ch,
-			  uint32_t channel_type, const struct hvring_iov *iov,
-			  uint32_t n, uint32_t skew)
+/* Slot states (slot_busy): a packet's first slot carries its id. */
+#define NETVSP_SLOT_FREE	0
+#define NETVSP_SLOT_HEAD	1
+#define NETVSP_SLOT_MEMBER	2
+
+static int netvsp_deliver_at(struct netvsp *nv, struct vmbus_chan *ch,
+			     uint32_t channel_type,
+			     const struct netvsp_msg *msgs, uint32_t nr_msgs,
+			     uint32_t skew)
 {
-	/* The wire's transfer-page header with its one range. */
+	/* The wire's transfer-page header with a range per message. */
 	uint8_t xfer[sizeof(struct hvis_xfer_page_header) +
-		     sizeof(struct hvis_xfer_page_range)] = { 0 };
+		     NETVSP_RSC_RANGES * sizeof(struct hvis_xfer_page_range)] = { 0 };
 	struct hvis_xfer_page_header *xh = (void *)xfer;
 	struct hvis_nvsp_msg msg = { .type = HVIS_NVSP_SEND_RNDIS_PKT };
 	struct hvring_iov body = { &msg, HVIS_NVSP_LEN(sizeof(msg.rndis)) };
+	uint32_t slots[NETVSP_RSC_RANGES];
 	uint64_t off;
-	uint32_t slot, len = 0, i;
+	uint32_t len, i, m;
 	int r;
 
 	if (!ch || !nv->recv_buf)
 		return -EPIPE;
-	for (i = 0; i < n; i++)
-		len += iov[i].len;
-	if (len > NETVSP_RECV_SLOT_SIZE)
+	if (!nr_msgs || nr_msgs > NETVSP_RSC_RANGES)
 		return -EMSGSIZE;
-	if (!nv->nr_free)
+	if (nv->nr_free < nr_msgs)
 		return -ENOSPC;
-	slot = nv->free_slots[nv->nr_free - 1];
-	off = (uint64_t)slot * NETVSP_RECV_SLOT_SIZE;
-	for (i = 0; i < n; off += iov[i].len, i++)
-		if (vmbus_buffer_write(nv->dev, nv->recv_buf, off, iov[i].base,
-				       iov[i].len))
-			return -EPIPE;
+	for (m = 0; m < nr_msgs; m++) {
+		slots[m] = nv->free_slots[nv->nr_free - 1 - m];
+		off = (uint64_t)slots[m] * NETVSP_RECV_SLOT_SIZE;
+		for (i = 0, len = 0; i < msgs[m].n; i++)
+			len += msgs[m].iov[i].len;
+		if (len > NETVSP_RECV_SLOT_SIZE)
+			return -EMSGSIZE;
+		for (i = 0; i < msgs[m].n; off += msgs[m].iov[i].len, i++)
+			if (vmbus_buffer_write(nv->dev, nv->recv_buf, off,
+					       msgs[m].iov[i].base,
+					       msgs[m].iov[i].len))
+				return -EPIPE;
+		xh->ranges[m].byte_count = len;
+		xh->ranges[m].byte_offset = slots[m] * NETVSP_RECV_SLOT_SIZE +
+					    skew;
+	}
 	msg.rndis.channel_type = channel_type;
 	msg.rndis.section_index = HVIS_NVSP_NO_SECTION;
 	xh->xfer_pageset_id = nv->recv_id;
-	xh->range_count = 1;
-	xh->ranges[0].byte_count = len;
-	xh->ranges[0].byte_offset = slot * NETVSP_RECV_SLOT_SIZE + skew;
+	xh->range_count = nr_msgs;
 	/* The descriptor in front of it is the channel's to write. */
 	r = vmbus_chan_send_hdr(ch, HVIS_VMPKT_DATA_USING_XFER_PAGES,
 				HVIS_VMPKT_FLAG_COMPLETION_REQUESTED,
-				slot + NETVSP_SLOT_TID_BASE,
-				xfer + sizeof(xh->d), sizeof(xfer) - sizeof(xh->d),
-				&body, 1);
+				slots[0] + NETVSP_SLOT_TID_BASE,
+				xfer + sizeof(xh->d),
+				sizeof(*xh) - sizeof(xh->d) +
+				nr_msgs * sizeof(xh->ranges[0]), &body, 1);
 	if (r)
 		return r;
-	nv->nr_free--;
-	nv->slot_busy[slot] = 1;
+	nv->nr_free -= nr_msgs;
+	for (m = 0; m < nr_msgs; m++) {
+		nv->slot_busy[slots[m]] = m ? NETVSP_SLOT_MEMBER :
+					      NETVSP_SLOT_HEAD;
+		nv->slot_next[slots[m]] = m + 1 < nr_msgs ? slots[m + 1] :
+					  slots[m];
+	}
 	return 0;
+}
+
+int netvsp_deliver_skewed(struct netvsp *nv, struct vmbus_chan *ch,
+			  uint32_t channel_type, const struct hvring_iov *iov,
+			  uint32_t n, uint32_t skew)
+{
+	struct netvsp_msg m = { iov, n };
+
+	return netvsp_deliver_at(nv, ch, channel_type, &m, 1, skew);
+}
+
+int netvsp_deliver_msgs(struct netvsp *nv, struct vmbus_chan *ch,
+			uint32_t channel_type, const struct netvsp_msg *msgs,
+			uint32_t nr_msgs)
+{
+	return netvsp_deliver_at(nv, ch, channel_type, msgs, nr_msgs, 0);
 }
 
 int netvsp_deliver(struct netvsp *nv, struct vmbus_chan *ch,
@@ -120,15 +157,23 @@ int netvsp_slot_completed(struct netvsp *nv, uint64_t tid,
 		return 0;
 	}
 	if (tid < NETVSP_SLOT_TID_BASE || slot >= nv->nr_slots ||
-	    !nv->slot_busy[slot]) {
+	    nv->slot_busy[slot] != NETVSP_SLOT_HEAD) {
 		netvsp_bad(nv, "completion for receive slot %llu not lent",
 			   (unsigned long long)slot);
 		return 0;
 	}
 	if (msg.rndis_complete.status != HVIS_NVSP_STAT_SUCCESS)
 		nv->st.guest_refused++;
-	nv->slot_busy[slot] = 0;
-	nv->free_slots[nv->nr_free++] = (uint32_t)slot;
+	/* The packet's slots, chained from its first; the last ends it. */
+	for (;;) {
+		uint32_t next = nv->slot_next[slot];
+
+		nv->slot_busy[slot] = NETVSP_SLOT_FREE;
+		nv->free_slots[nv->nr_free++] = (uint32_t)slot;
+		if (next == slot)
+			break;
+		slot = next;
+	}
 	netvsp_retry_held(nv);
 	return 0;
 }

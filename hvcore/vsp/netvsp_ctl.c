@@ -13,10 +13,53 @@
 
 /*
  * 'inject bad-range': a frame whose range ends past the receive buffer;
- * 'inject bad-rndis': a PACKET whose data runs past its message.  The
- * guest must drop both (and should complete them with a failure status,
- * counted as guest-refused).
+ * 'inject bad-rndis': a PACKET whose data runs past its message;
+ * 'inject bad-rsc': a coalesced frame in two ranges whose last piece never
+ * comes.  The guest must drop them (and should complete them with a
+ * failure status, counted as guest-refused).
  */
+static int netvsp_inject_bad_rsc(struct netvsp *nv, FILE *out)
+{
+	struct {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_packet p;
+		struct hvis_rndis_ppi ppi;
+		uint32_t id;
+		uint8_t data[60];
+	} __attribute__((packed)) m[2];
+	struct hvring_iov iov[2] = { { &m[0], sizeof(m[0]) },
+				     { &m[1], sizeof(m[1]) } };
+	struct netvsp_msg msgs[2] = { { &iov[0], 1 }, { &iov[1], 1 } };
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < 2; i++) {
+		memset(&m[i], 0, sizeof(m[i]));
+		m[i].h.type = HVIS_RNDIS_PACKET;
+		m[i].h.len = sizeof(m[i]);
+		m[i].p.data_offset = sizeof(m[i].p) + sizeof(m[i].ppi) + 4;
+		m[i].p.data_len = sizeof(m[i].data);
+		m[i].p.ppi_offset = sizeof(m[i].p);
+		m[i].p.ppi_len = sizeof(m[i].ppi) + 4;
+		m[i].ppi.size = sizeof(m[i].ppi) + 4;
+		m[i].ppi.type = HVIS_PPI_PKT_ID;
+		m[i].ppi.value_offset = sizeof(m[i].ppi);
+		/* First piece, then a middle one: no LAST anywhere. */
+		m[i].id = HVIS_PPI_PKT_ID_V1 |
+			  (HVIS_PPI_PKT_ID_SUBALLOC |
+			   (i ? 0 : HVIS_PPI_PKT_ID_FIRST)) << 8;
+		memset(m[i].data, 0xff, 12);
+	}
+	r = netvsp_deliver_msgs(nv, nv->ch, HVIS_NVSP_RNDIS_DATA, msgs, 2);
+	if (r) {
+		fprintf(out, "error: cannot send to the guest now: %s\n",
+			strerror(-r));
+		return r;
+	}
+	vmbus_chan_flush(nv->ch);
+	return 0;
+}
+
 static int netvsp_inject(struct netvsp *nv, const char *what, FILE *out)
 {
 	struct {
@@ -32,12 +75,14 @@ static int netvsp_inject(struct netvsp *nv, const char *what, FILE *out)
 	int r;
 
 	memset(m.frame, 0xff, 12);	/* broadcast, from ff:..: never valid */
+	if (!strcmp(what, "bad-rsc"))
+		return netvsp_inject_bad_rsc(nv, out);
 	if (!strcmp(what, "bad-range")) {
 		skew = nv->recv_size;
 	} else if (!strcmp(what, "bad-rndis")) {
 		m.p.data_len = 4096;
 	} else {
-		fprintf(out, "error: inject what? (bad-range, bad-rndis)\n");
+		fprintf(out, "error: inject what? (bad-range, bad-rndis, bad-rsc)\n");
 		return -EINVAL;
 	}
 	r = netvsp_deliver_skewed(nv, nv->ch, HVIS_NVSP_RNDIS_DATA, &iov, 1,
@@ -108,6 +153,8 @@ int netvsp_ctl(struct vmbus_dev *dev, int argc, char **argv, FILE *out)
 			(unsigned long long)nv->st.tx_csum,
 			(unsigned long long)nv->st.tx_lso,
 			(unsigned long long)nv->st.rx_csum);
+		fprintf(out, "rsc %s rx-rsc %llu\n", nv->rsc ? "on" : "off",
+			(unsigned long long)nv->st.rx_rsc);
 		fprintf(out, "rx-filtered %llu rx-dropped %llu tx-errors %llu\n",
 			(unsigned long long)nv->st.rx_filtered,
 			(unsigned long long)nv->st.rx_dropped,

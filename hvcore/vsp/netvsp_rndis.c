@@ -124,7 +124,11 @@ static int netvsp_query_info(struct netvsp *nv, uint32_t oid,
 		off.ip4_rx_csum = HVIS_NDIS_CSUM_TCP | HVIS_NDIS_CSUM_UDP;
 		off.ip6_rx_encap = HVIS_NDIS_ENCAP_8023;
 		off.ip6_rx_csum = HVIS_NDIS_CSUM_TCP | HVIS_NDIS_CSUM_UDP;
-		/* LSO needs the TAP's kernel; the switch takes MTU frames. */
+		/* LSO and RSC need the TAP's kernel; the switch takes MTU frames. */
+		if (!nv->sw && nv->version >= HVIS_NVSP_VERSION_61) {
+			off.rsc_ip4 = 1;
+			off.rsc_ip6 = 1;
+		}
 		if (!nv->sw) {
 			off.lso4_encap = HVIS_NDIS_ENCAP_8023;
 			off.lso4_max_size = NETVSP_LSO_MAX;
@@ -314,6 +318,33 @@ static uint32_t netvsp_set_config(struct netvsp *nv, const uint8_t *in,
 	return HVIS_RNDIS_STATUS_SUCCESS;
 }
 
+/*
+ * TCP_OFFLOAD_PARAMETERS: checksums and LSO are taken per packet, so only
+ * receive segment coalescing changes anything here: on, the TAP's kernel
+ * hands over whole TCP segments (TSO) and they reach the guest as RSC.
+ */
+static uint32_t netvsp_set_offloads(struct netvsp *nv, const uint8_t *in,
+				    uint32_t in_len)
+{
+	struct hvis_ndis_offload_params op = { 0 };
+	bool rsc;
+
+	if (in_len < sizeof(struct hvis_ndis_obj_header))
+		return HVIS_RNDIS_STATUS_INVALID_LENGTH;
+	memcpy(&op, in, in_len < sizeof(op) ? in_len : sizeof(op));
+	if (in_len < sizeof(op) || (op.rsc_ip4 == HVIS_NDIS_OFFLOAD_PARAM_NO_CHANGE &&
+				    op.rsc_ip6 == HVIS_NDIS_OFFLOAD_PARAM_NO_CHANGE))
+		return HVIS_RNDIS_STATUS_SUCCESS;
+	rsc = op.rsc_ip4 == HVIS_NDIS_OFFLOAD_PARAM_RSC_ENABLED &&
+	      op.rsc_ip6 == HVIS_NDIS_OFFLOAD_PARAM_RSC_ENABLED;
+	if (rsc && (nv->sw || nv->version < HVIS_NVSP_VERSION_61))
+		return HVIS_RNDIS_STATUS_NOT_SUPPORTED;
+	if (rsc != nv->rsc && nv->tap_fd >= 0 && netvsp_tap_set_rsc(nv, rsc))
+		return HVIS_RNDIS_STATUS_FAILURE;
+	nv->rsc = rsc;
+	return HVIS_RNDIS_STATUS_SUCCESS;
+}
+
 static uint32_t netvsp_set(struct netvsp *nv, uint32_t oid, const uint8_t *in,
 			   uint32_t in_len)
 {
@@ -327,10 +358,7 @@ static uint32_t netvsp_set(struct netvsp *nv, uint32_t oid, const uint8_t *in,
 		nv->filter = v;
 		return HVIS_RNDIS_STATUS_SUCCESS;
 	case HVIS_OID_TCP_OFFLOAD_PARAMETERS:
-		/* Nothing is offered, so any request leaves all off. */
-		if (in_len < sizeof(struct hvis_ndis_obj_header))
-			return HVIS_RNDIS_STATUS_INVALID_LENGTH;
-		return HVIS_RNDIS_STATUS_SUCCESS;
+		return netvsp_set_offloads(nv, in, in_len);
 	case HVIS_OID_GEN_RECEIVE_SCALE_PARAMETERS:
 		return netvsp_set_rss(nv, in, in_len);
 	case HVIS_OID_GEN_RNDIS_CONFIG_PARAMETER:
@@ -485,6 +513,9 @@ static int netvsp_control(struct netvsp *nv, uint32_t type,
 	case HVIS_RNDIS_HALT:
 		nv->rndis_ready = false;
 		nv->filter = 0;
+		if (nv->rsc)
+			netvsp_tap_set_rsc(nv, false);
+		nv->rsc = false;
 		return 0;
 	}
 	netvsp_bad(nv, "RNDIS message type %#x", type);
@@ -614,6 +645,61 @@ static struct vmbus_chan *netvsp_rx_chan(struct netvsp *nv,
 	return nc ? nc->ch : nv->ch;
 }
 
+/*
+ * A frame larger than a slot (a TCP segment the TAP's kernel coalesced):
+ * one transfer-page packet whose ranges are PACKET messages carrying
+ * consecutive pieces of it, marked by the packet-id PPI as the first,
+ * middle and last fragments of one RSC frame.
+ */
+static int netvsp_rndis_rx_rsc(struct netvsp *nv, struct vmbus_chan *ch,
+			       const uint8_t *frame, uint32_t len, uint32_t csum)
+{
+	struct netvsp_rsc_hdr {
+		struct hvis_rndis_header h;
+		struct hvis_rndis_packet p;
+		struct hvis_rndis_ppi csum_ppi;
+		uint32_t csum;
+		struct hvis_rndis_ppi id_ppi;
+		uint32_t id;		/* version, flags, packet id */
+	} __attribute__((packed)) hdr[NETVSP_RSC_RANGES];
+	struct hvring_iov iov[NETVSP_RSC_RANGES][2];
+	struct netvsp_msg msgs[NETVSP_RSC_RANGES];
+	const uint32_t piece_max = NETVSP_RECV_SLOT_SIZE - sizeof(hdr[0]);
+	uint32_t n = (len + piece_max - 1) / piece_max, i, off, piece;
+	uint32_t ppi_len = 2 * (sizeof(struct hvis_rndis_ppi) + 4);
+
+	if (n > NETVSP_RSC_RANGES)
+		return -EMSGSIZE;
+	for (i = 0, off = 0; i < n; i++, off += piece) {
+		uint8_t flags = HVIS_PPI_PKT_ID_SUBALLOC;
+
+		piece = len - off < piece_max ? len - off : piece_max;
+		if (!i)
+			flags |= HVIS_PPI_PKT_ID_FIRST;
+		if (i == n - 1)
+			flags |= HVIS_PPI_PKT_ID_LAST;
+		memset(&hdr[i], 0, sizeof(hdr[i]));
+		hdr[i].h.type = HVIS_RNDIS_PACKET;
+		hdr[i].h.len = sizeof(hdr[i]) + piece;
+		hdr[i].p.data_offset = sizeof(hdr[i]) - sizeof(hdr[i].h);
+		hdr[i].p.data_len = piece;
+		hdr[i].p.ppi_offset = sizeof(hdr[i].p);
+		hdr[i].p.ppi_len = ppi_len;
+		hdr[i].csum_ppi.size = sizeof(hdr[i].csum_ppi) + 4;
+		hdr[i].csum_ppi.type = HVIS_PPI_CSUM;
+		hdr[i].csum_ppi.value_offset = sizeof(hdr[i].csum_ppi);
+		hdr[i].csum = csum;
+		hdr[i].id_ppi.size = sizeof(hdr[i].id_ppi) + 4;
+		hdr[i].id_ppi.type = HVIS_PPI_PKT_ID;
+		hdr[i].id_ppi.value_offset = sizeof(hdr[i].id_ppi);
+		hdr[i].id = HVIS_PPI_PKT_ID_V1 | (uint32_t)flags << 8;
+		iov[i][0] = (struct hvring_iov){ &hdr[i], sizeof(hdr[i]) };
+		iov[i][1] = (struct hvring_iov){ frame + off, piece };
+		msgs[i] = (struct netvsp_msg){ iov[i], 2 };
+	}
+	return netvsp_deliver_msgs(nv, ch, HVIS_NVSP_RNDIS_DATA, msgs, n);
+}
+
 int netvsp_rndis_rx_frame(struct netvsp *nv, const uint8_t *frame,
 			  uint32_t len, uint32_t csum)
 {
@@ -652,7 +738,13 @@ int netvsp_rndis_rx_frame(struct netvsp *nv, const uint8_t *frame,
 		iov[0].len = sizeof(hdr.h) + sizeof(hdr.p);
 	}
 	ch = netvsp_rx_chan(nv, frame, len);
-	r = netvsp_deliver(nv, ch, HVIS_NVSP_RNDIS_DATA, iov, 2);
+	if (len + sizeof(hdr) > NETVSP_RECV_SLOT_SIZE && nv->rsc) {
+		r = netvsp_rndis_rx_rsc(nv, ch, frame, len, csum);
+		if (!r)
+			nv->st.rx_rsc++;
+	} else {
+		r = netvsp_deliver(nv, ch, HVIS_NVSP_RNDIS_DATA, iov, 2);
+	}
 	if (r == -ENOSPC || r == -EAGAIN)
 		return -EAGAIN;
 	if (r) {

@@ -39,7 +39,7 @@ static void netvsp_tap_readable(void *opaque, uint32_t events)
 		struct netvsp_vnet_hdr vh;
 		struct iovec iov[2] = {
 			{ &vh, sizeof(vh) },
-			{ nv->rx_buf, NETVSP_RECV_SLOT_SIZE },
+			{ nv->rx_buf, NETVSP_RX_FRAME_MAX },
 		};
 		ssize_t n = readv(nv->tap_fd, iov, 2);
 
@@ -74,8 +74,9 @@ static int netvsp_tap_attach(const char *name)
 	/*
 	 * With a virtio-net header per frame the kernel checksums and
 	 * segments what the guest offloaded, and may hand us frames whose
-	 * checksum hvcore finishes (TUN_F_CSUM); no GSO frames come our way,
-	 * as the guest's receive buffer slots take one MTU frame each.
+	 * checksum hvcore finishes (TUN_F_CSUM); GSO frames (TSO) only while
+	 * the guest takes coalesced frames (netvsp_tap_set_rsc()), as each
+	 * receive buffer slot takes one MTU frame.
 	 */
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0 ||
@@ -173,6 +174,22 @@ int netvsp_tap_xmit(struct netvsp *nv, const uint8_t *frame, uint32_t len,
 	if (n < 0)
 		return -errno;
 	return (size_t)n == want ? 0 : -EIO;
+}
+
+int netvsp_tap_set_rsc(struct netvsp *nv, bool on)
+{
+	unsigned int flags = TUN_F_CSUM;
+
+	if (nv->tap_fd < 0)
+		return 0;
+	if (on)
+		flags |= TUN_F_TSO4 | TUN_F_TSO6;
+	if (ioctl(nv->tap_fd, TUNSETOFFLOAD, flags) < 0) {
+		log_msg("netvsp: %s: TSO %s: %s", nv->tap_name,
+			on ? "on" : "off", strerror(errno));
+		return -errno;
+	}
+	return 0;
 }
 
 void netvsp_tap_pause(struct netvsp *nv, bool pause)

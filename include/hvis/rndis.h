@@ -146,6 +146,16 @@ HVIS_SIZE(struct hvis_rndis_packet, 36);
 #define HVIS_PPI_VLAN			6	/* u32: 802.1Q tag (pri, cfi, vid) */
 #define HVIS_PPI_HASH			8	/* u32: RSS hash value */
 #define HVIS_PPI_PKT_ID	(HVIS_PPI_INTERNAL | 1)	/* RSC fragment id */
+/*
+ * Packet-id PPI value (host->guest, RSC): byte 0 the version, byte 1
+ * flags, bytes 2-3 an id.  A coalesced frame travels as consecutive
+ * ranges of one transfer-page packet, each a PACKET with a piece of it:
+ * SUBALLOC on all, FIRST on the one with the headers, LAST on the end.
+ */
+#define HVIS_PPI_PKT_ID_V1		1u
+#define HVIS_PPI_PKT_ID_SUBALLOC	0x01u
+#define HVIS_PPI_PKT_ID_FIRST		0x02u
+#define HVIS_PPI_PKT_ID_LAST		0x04u
 
 struct hvis_rndis_ppi {
 	u32 size;		/* this PPI, header and value */
@@ -315,6 +325,9 @@ HVIS_SIZE(struct hvis_ndis_offload_params, 28);
 #define HVIS_NDIS_OFFLOAD_PARAMS_V4_SIZE	22
 #define HVIS_NDIS_OFFLOAD_PARAMS_REVISION_2	2
 #define HVIS_NDIS_OFFLOAD_PARAMS_REVISION_3	3
+/* rsc_ip4/rsc_ip6 values */
+#define HVIS_NDIS_OFFLOAD_PARAM_RSC_DISABLED	1
+#define HVIS_NDIS_OFFLOAD_PARAM_RSC_ENABLED	2
 /* lsov2_ip4/lsov2_ip6 values */
 #define HVIS_NDIS_OFFLOAD_PARAM_LSOV2_DISABLED	1
 #define HVIS_NDIS_OFFLOAD_PARAM_LSOV2_ENABLED	2

@@ -241,17 +241,20 @@ bad_before=$(rx_bad)
 # Malformed frames from the host: dropped, the device keeps working.
 host_req ctl netvsp "$RELID" inject bad-range
 host_req ctl netvsp "$RELID" inject bad-rndis
+host_req ctl netvsp "$RELID" inject bad-rsc
 check "after malformed frames: ping $NET_HOST4" ping -c 3 -W 2 "$NET_HOST4"
 host_req ctl netvsp "$RELID" status
 refused=$(echo "$REPLY_BODY" | awk '$1 == "bad-packets" { print $4 }')
 bad=$(echo "$REPLY_BODY" | awk '$1 == "bad-packets" { print $2 }')
-check "the guest failed both malformed frames' completions (guest-refused $refused)" \
+check "the guest failed the bad-range and bad-rndis frames' completions (guest-refused $refused)" \
 	[ "${refused:-0}" -ge 2 ]
 check "hvcore saw no malformed packet from the guest (bad-packets $bad)" [ "$bad" = 0 ]
 if [ "$HVIS_NET_DRIVER" = hvis ]; then
 	bad_after=$(rx_bad)
-	check "the guest counted both malformed frames (ethtool -S rx_bad $bad_before -> $bad_after)" \
-		[ $((bad_after - bad_before)) -ge 2 ]
+	check "the guest counted the three malformed frames (ethtool -S rx_bad $bad_before -> $bad_after)" \
+		[ $((bad_after - bad_before)) -ge 3 ]
+	check "the guest failed the unterminated coalesced frame too (guest-refused $refused)" \
+		[ "${refused:-0}" -ge 3 ]
 else
 	skip "the guest counted the malformed frames" \
 		"the in-tree hv_netvsc logs them but has no counter for them"
@@ -262,6 +265,9 @@ rxcsum=$(echo "$REPLY_BODY" | awk '$1 == "tx-csum" { print $6 }')
 check "the guest offloaded segmentation and checksums to the host (tx-lso $lso, tx-csum $csum)" \
 	[ "${lso:-0}" -gt 0 -a "${csum:-0}" -gt 0 ]
 check "the host vouched for received checksums (rx-csum $rxcsum)" [ "${rxcsum:-0}" -gt 0 ]
+rsc=$(echo "$REPLY_BODY" | awk '$1 == "rsc" { print $2, $4 }')
+check "the guest took coalesced TCP segments (RSC: ${rsc:-none})" \
+	[ "${rsc%% *}" = on -a "${rsc##* }" -gt 0 ]
 check "no WARNING or BUG in dmesg" sh -c '! dmesg | grep -q -E "WARNING:|BUG:"'
 diag "$(dmesg | grep -E "too big|invalid rndis|outside the|invalid RNDIS" | tail -n 2)"
 

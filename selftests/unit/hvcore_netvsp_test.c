@@ -514,6 +514,79 @@ static bool test_switch_offloads(void)
 	return true;
 }
 
+static bool test_rsc(void)
+{
+	struct nv_guest ng;
+	struct hvis_rndis_query_c c;
+	struct hvis_ndis_offload off;
+	struct hvis_ndis_offload_params op = {
+		.hdr = { HVIS_NDIS_OBJ_DEFAULT, 3, sizeof(op) },
+		.rsc_ip4 = HVIS_NDIS_OFFLOAD_PARAM_RSC_ENABLED,
+		.rsc_ip6 = HVIS_NDIS_OFFLOAD_PARAM_RSC_ENABLED,
+	};
+	struct hvis_xfer_page_header xh;
+	struct hvis_xfer_page_range r[2];
+	struct hvis_rndis_packet p;
+	struct hvis_rndis_ppi ppi;
+	struct { u32 type; u32 status; } done = {
+		HVIS_NVSP_SEND_RNDIS_PKT_COMPLETE, HVIS_NVSP_STAT_SUCCESS
+	};
+	uint8_t raw[256], *rb;
+	char reply[1024];
+	uint32_t i, id;
+	bool sig;
+
+	CHECK(nv_connect(&ng, NULL));
+	CHECK(nv_rndis_init(&ng));
+	/* NVSP 6.1 on a TAP-less device: RSC offered, taken, and shown. */
+	CHECK(nv_query(&ng, HVIS_OID_TCP_OFFLOAD_HARDWARE_CAPS, &c, &off,
+		       sizeof(off)));
+	CHECK(off.rsc_ip4 == 1 && off.rsc_ip6 == 1);
+	CHECK(nv_set(&ng, HVIS_OID_TCP_OFFLOAD_PARAMETERS, &op, sizeof(op)) ==
+	      HVIS_RNDIS_STATUS_SUCCESS);
+	CHECK(nv_ctl("status", reply, sizeof(reply)) == 0);
+	CHECK(strstr(reply, "rsc on rx-rsc 0\n"));
+	/* A coalesced frame in two ranges (its end missing, for guests). */
+	CHECK(nv_ctl("inject bad-rsc", reply, sizeof(reply)) == 0);
+	CHECK(nv_stat("free") == 1);
+	CHECK(grecv(&ng.g, raw, sizeof(raw), &sig) >= sizeof(xh) + sizeof(r));
+	memcpy(&xh, raw, sizeof(xh));
+	memcpy(r, raw + sizeof(xh), sizeof(r));
+	CHECK(xh.d.type == HVIS_VMPKT_DATA_USING_XFER_PAGES && xh.range_count == 2);
+	CHECK(xh.d.offset8 * 8 == sizeof(xh) + sizeof(r));
+	rb = pfn_ptr(ng.recv_pfn);
+	for (i = 0; i < 2; i++) {
+		CHECK(r[i].byte_offset % SLOT_SIZE == 0 &&
+		      r[i].byte_offset + r[i].byte_count <= RECV_PAGES * 4096);
+		memcpy(&p, rb + r[i].byte_offset + 8, sizeof(p));
+		CHECK(p.ppi_offset == sizeof(p) && p.ppi_len == sizeof(ppi) + 4);
+		memcpy(&ppi, rb + r[i].byte_offset + 8 + p.ppi_offset,
+		       sizeof(ppi));
+		memcpy(&id, rb + r[i].byte_offset + 8 + p.ppi_offset +
+		       ppi.value_offset, 4);
+		CHECK(ppi.type == HVIS_PPI_PKT_ID);
+		CHECK(id == (HVIS_PPI_PKT_ID_V1 | (HVIS_PPI_PKT_ID_SUBALLOC |
+			     (i ? 0 : HVIS_PPI_PKT_ID_FIRST)) << 8));
+	}
+	/* One completion gives both slots back; a second is not ours. */
+	CHECK(gsend(&ng.g, HVIS_VMPKT_COMP, xh.d.trans_id, NULL, 0, &done,
+		    sizeof(done)) == HVRING_OK);
+	gsignal(&ng.g);
+	CHECK(nv_stat("free") == 3 && nv_stat("bad-packets") == 0);
+	CHECK(gsend(&ng.g, HVIS_VMPKT_COMP, xh.d.trans_id, NULL, 0, &done,
+		    sizeof(done)) == HVRING_OK);
+	gsignal(&ng.g);
+	CHECK(nv_stat("free") == 3 && nv_stat("bad-packets") == 1);
+	/* Off again with RSC disabled. */
+	op.rsc_ip4 = op.rsc_ip6 = HVIS_NDIS_OFFLOAD_PARAM_RSC_DISABLED;
+	CHECK(nv_set(&ng, HVIS_OID_TCP_OFFLOAD_PARAMETERS, &op, sizeof(op)) ==
+	      HVIS_RNDIS_STATUS_SUCCESS);
+	CHECK(nv_ctl("status", reply, sizeof(reply)) == 0);
+	CHECK(strstr(reply, "rsc off"));
+	nv_down();
+	return true;
+}
+
 static bool test_link_indication(void)
 {
 	struct nv_guest ng;
@@ -912,6 +985,7 @@ int main(void)
 		{ "receive checksums: partial ones finished, valid ones vouched for", test_rx_csum },
 		{ "NetworkAddress sets the MAC; malformed ones refused", test_set_mac },
 		{ "on a switch: checksums offered, no LSO", test_switch_offloads },
+		{ "RSC: offered at 6.1, switched on and off, multi-range packets", test_rsc },
 	};
 	int fd = mkstemp(log_path), r;
 
