@@ -89,6 +89,20 @@ uint32_t vmbus_dev_nr_vcpus(const struct vmbus_dev *dev)
 	return dev->srv->t->nr_vcpus;
 }
 
+void vmbus_dev_set_monitored(struct vmbus_dev *dev, bool on)
+{
+	struct vmbus_chan *ch = dev->chans[0];
+
+	dev->monitored = on;
+	if (!ch)
+		return;
+	/* Out of monitor ids: the channel falls back to a dedicated interrupt. */
+	if (on && ch->monitor_id < 0)
+		monitor_alloc(dev->srv, ch);
+	else if (!on && ch->monitor_id >= 0)
+		monitor_free(dev->srv, ch);
+}
+
 uint32_t vmbus_dev_relid(const struct vmbus_dev *dev)
 {
 	return dev->chans[0]->relid;

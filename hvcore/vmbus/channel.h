@@ -48,6 +48,12 @@ struct evloop *vmbus_dev_loop(const struct vmbus_dev *dev);
 uint32_t vmbus_dev_nr_vcpus(const struct vmbus_dev *dev);
 /* The device's relid (its primary channel's). */
 uint32_t vmbus_dev_relid(const struct vmbus_dev *dev);
+/*
+ * From vsp_ops.offer() only (before the first offer): signal the guest's
+ * channels through the monitor page (MNF, @on) or a dedicated interrupt,
+ * overriding the VSP's signal_style for this device.
+ */
+void vmbus_dev_set_monitored(struct vmbus_dev *dev, bool on);
 /* Channel @sub_index of @dev (0 = primary) if it exists, else NULL. */
 struct vmbus_chan *vmbus_dev_chan(const struct vmbus_dev *dev,
 				  uint16_t sub_index);

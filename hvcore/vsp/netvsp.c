@@ -468,6 +468,9 @@ static int netvsp_parse_mac(const char *s, uint8_t mac[6])
  *                          Hyper-V prefix, then bytes of the instance GUID)
  *   tap=NAME               attach to TAP device NAME (created if absent)
  *   switch=PATH            be a port of hvcore's L2 switch at unix socket PATH
+ *   signal=monitored|dedicated  how the guest signals its channels: MNF
+ *                          (the monitor page hvcore polls) or an interrupt
+ *                          per channel (default)
  *   netns=NAME             ... looked up in network namespace NAME
  *                          (/run/netns/NAME, as 'ip netns' makes)
  *   link=up|down           the link state the guest first sees (up)
@@ -495,6 +498,10 @@ static int netvsp_parse_args(struct netvsp *nv, const char *args,
 			strcpy(sw, tok + 7);
 		} else if (!strncmp(tok, "netns=", 6) && strlen(tok + 6) < cap) {
 			strcpy(netns, tok + 6);
+		} else if (!strcmp(tok, "signal=monitored") ||
+			   !strcmp(tok, "signal=dedicated")) {
+			vmbus_dev_set_monitored(nv->dev,
+						!strcmp(tok, "signal=monitored"));
 		} else if (!strcmp(tok, "link=up") || !strcmp(tok, "link=down")) {
 			nv->link_up = !strcmp(tok, "link=up");
 		} else {
@@ -503,7 +510,7 @@ static int netvsp_parse_args(struct netvsp *nv, const char *args,
 	}
 	return 0;
 bad:
-	log_msg("netvsp: bad device argument '%s' (mac=, tap=, netns=, switch=, link=up|down)",
+	log_msg("netvsp: bad device argument '%s' (mac=, tap=, netns=, switch=, signal=monitored|dedicated, link=up|down)",
 		tok);
 	return -EINVAL;
 }

@@ -494,6 +494,37 @@ static bool test_set_mac(void)
 	return true;
 }
 
+/* The offer of a netvsp device made with @args: monitor flags and id. */
+static bool nv_offer_monitor(const char *args, uint8_t *flags, uint8_t *id)
+{
+	struct hvis_chmsg_offer *o;
+
+	setup(0);
+	CHECK(log_open(log_path) == 0);
+	CHECK(vmbus_server_add_device(srv, "netvsp", args) == NV_RELID);
+	CHECK(connect_53());
+	CHECK(simple(HVIS_CHMSG_REQUESTOFFERS) == 0);
+	o = expect(HVIS_CHMSG_OFFERCHANNEL);
+	CHECK(o);
+	*flags = o->monitor_flags;
+	*id = o->monitor_id;
+	nv_down();
+	return true;
+}
+
+static bool test_signal_styles(void)
+{
+	uint8_t flags, id;
+
+	CHECK(nv_offer_monitor(NULL, &flags, &id));
+	CHECK(!(flags & HVIS_OFFER_MONITOR_ALLOCATED));
+	CHECK(nv_offer_monitor("signal=monitored", &flags, &id));
+	CHECK(flags & HVIS_OFFER_MONITOR_ALLOCATED);
+	CHECK(nv_offer_monitor("signal=dedicated", &flags, &id));
+	CHECK(!(flags & HVIS_OFFER_MONITOR_ALLOCATED));
+	return true;
+}
+
 static bool test_switch_offloads(void)
 {
 	struct nv_guest ng;
@@ -986,6 +1017,7 @@ int main(void)
 		{ "NetworkAddress sets the MAC; malformed ones refused", test_set_mac },
 		{ "on a switch: checksums offered, no LSO", test_switch_offloads },
 		{ "RSC: offered at 6.1, switched on and off, multi-range packets", test_rsc },
+		{ "signal=monitored offers a monitor id, dedicated (default) none", test_signal_styles },
 	};
 	int fd = mkstemp(log_path), r;
 

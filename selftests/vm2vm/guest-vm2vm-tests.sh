@@ -120,6 +120,14 @@ check "hvcore hosts the switch with 2 ports ($sw)" has "$sw" "role host ports 2 
 host_req peer-status
 psw=$(echo "$REPLY_BODY" | grep '^switch ')
 check "the peer's hvcore reached it over the socket ($psw)" has "$psw" "role link connected 1 "
+# The peer's NIC signals through the monitor page (MNF), this one by
+# dedicated interrupts: both carried the traffic above.
+mnf=$(echo "$REPLY_BODY" | awk '$1 == "relid" && $4 == 0 && $6 == "netvsp" { print $14, $16 }')
+check "the peer's channel signals by MNF and carried packets (${mnf:-none})" \
+	[ "${mnf%% *}" = monitor -a "${mnf##* }" != "0/0" ]
+host_req ctl list
+own=$(echo "$REPLY_BODY" | awk '$1 == "relid" && $4 == 0 && $6 == "netvsp" { print $14 }')
+check "this guest's channel signals by dedicated interrupt (${own:-none})" [ "$own" = dedicated ]
 check "no WARNING or BUG in dmesg" sh -c '! dmesg | grep -q -E "WARNING:|BUG:"'
 host_req peer-stop
 

@@ -16,7 +16,9 @@
 #       hvis.peer=1 on its command line) and wait for it to report
 #       HVIS-PEER-READY (its address set, iperf3 serving); the reply is the
 #       peer's ready line.
-#   peer-status  -> the peer hvcore's `ctl netvsp 1 status`.
+#   peer-status  -> the peer hvcore's `ctl netvsp 1 status` and its
+#       `ctl list` lines for netvsp (the peer's NIC signals through the
+#       monitor page, MNF; the tester's by dedicated interrupts).
 #   peer-stop    -> stop the peer (its hvcore is killed) and check its
 #       console for WARN/BUG.
 
@@ -59,7 +61,7 @@ suite_prepare() {
 		--append "console=ttyS0 panic=-1 quiet hvis.peer=1"
 		--accel "${HVIS_ACCEL:-tcg}" --cpus "$E2E_CPUS" --memory "$E2E_MEMORY"
 		--console "file:$wdir/peer-console.log" --ctl "$rundir/peer.sock"
-		--device "netvsp:switch=$vm2vm_switch")
+		--device "netvsp:switch=$vm2vm_switch,signal=monitored")
 	for a in "${E2E_QEMU[@]}" -virtfs \
 		"local,path=$rundir/peer-ack,mount_tag=hvisack,security_model=none,readonly=on"; do
 		peer_args+=(--qemu-arg "$a")
@@ -111,11 +113,13 @@ peer_stop() {
 }
 
 suite_request() {
+	local list
 	case ${1:-} in
 	peer-start) peer_start ;;
 	peer-status)
-		if ctl_reply=$("$hvcore" ctl --socket "$rundir/peer.sock" netvsp 1 status 2>&1); then
-			ctl_reply=$(sed '$d' <<<"$ctl_reply")
+		if ctl_reply=$("$hvcore" ctl --socket "$rundir/peer.sock" netvsp 1 status 2>&1) &&
+			list=$("$hvcore" ctl --socket "$rundir/peer.sock" list 2>&1); then
+			ctl_reply=$(sed '$d' <<<"$ctl_reply"; grep 'vsp netvsp' <<<"$list")
 			result ok "host: peer's ctl netvsp 1 status" "$(grep '^switch' <<<"$ctl_reply")"
 		else
 			result "not ok" "host: peer's ctl netvsp 1 status" "$ctl_reply"
