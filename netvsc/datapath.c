@@ -43,8 +43,8 @@ static u32 netvsc_add_range(u8 *pos, const u8 *end, phys_addr_t pa, u32 len)
  * @len: its length
  *
  * The host reads the message straight from @msg before it completes the
- * send; the caller keeps it alive until the reply (or HALT's completion,
- * which nobody waits for: HALT is short and the host copies it at once).
+ * send; the caller keeps it alive until the reply (HALT, which has none,
+ * lives in the attachment until detach has drained every send).
  */
 int netvsc_send_ctrl(struct netvsc_dev *nvdev, const void *msg, u32 len)
 {

@@ -385,3 +385,4 @@ module_exit(netvsc_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Microsoft Hyper-V network driver (hvis)");
+MODULE_VERSION("1.0.0-hvis");

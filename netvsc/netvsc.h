@@ -158,6 +158,11 @@ struct netvsc_dev {
 	struct netvsc_rndis_req *rndis_req;	/* under reply_lock */
 	u32 rndis_next_id;
 	u32 max_pkt_per_msg;
+	/* HALT has no reply: the host reads it from here until detach drains */
+	struct {
+		struct hvis_rndis_header h;
+		u32 req_id;
+	} __packed halt;
 	u32 max_mtu;
 	u8 mac[ETH_ALEN];
 	netdev_features_t hw_features;	/* offloads the host took */

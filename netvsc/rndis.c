@@ -434,23 +434,18 @@ int netvsc_rndis_init(struct netvsc_dev *nvdev)
 	return 0;
 }
 
-/* HALT: the host stops sending; it has no reply. */
+/*
+ * HALT: the host stops sending.  It has no reply, so the message lives in
+ * the attachment, which netvsc_nvsp_detach() frees only once the host
+ * completed every send.
+ */
 void netvsc_rndis_halt(struct netvsc_dev *nvdev)
 {
-	struct {
-		struct hvis_rndis_header h;
-		u32 req_id;
-	} *msg;
-
-	msg = kzalloc(sizeof(*msg), GFP_KERNEL);
-	if (!msg)
-		return;
-	msg->h.type = HVIS_RNDIS_HALT;
-	msg->h.len = sizeof(*msg);
-	msg->req_id = ++nvdev->rndis_next_id;
-	if (netvsc_send_ctrl(nvdev, msg, sizeof(*msg)))
+	nvdev->halt.h.type = HVIS_RNDIS_HALT;
+	nvdev->halt.h.len = sizeof(nvdev->halt);
+	nvdev->halt.req_id = ++nvdev->rndis_next_id;
+	if (netvsc_send_ctrl(nvdev, &nvdev->halt, sizeof(nvdev->halt)))
 		netdev_warn(nvdev->nv->ndev, "RNDIS HALT not sent\n");
-	kfree(msg);
 }
 
 /* An INDICATE: only link changes matter to the NIC. */

@@ -212,14 +212,6 @@ pool_add() {	# POOL KEY VALUE: appends a record
 		head -c $((2048 - ${#3})) /dev/zero
 	} >>$pooldir/.kvp_pool_$1
 }
-wait_for() {	# SECONDS COMMAND...: polls COMMAND until it succeeds
-	end=$(($(cut -d. -f1 /proc/uptime) + $1))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		[ "$(cut -d. -f1 /proc/uptime)" -ge $end ] && return 1
-		usleep 200000
-	done
-}
 body_val() { echo "$REPLY_BODY" | sed -n "s/^$1[ =]//p" | head -n 1; }
 # Normalised sets: ';'-separated lists, one item a line, sorted; dotted
 # IPv4 masks and "/N" become prefix lengths.

@@ -15,27 +15,6 @@ NETVSC_CLASS="{f8615163-df3e-46c5-913f-f2d2f965ed0e}"
 echo "KTAP version 1"
 t_start=$(up)
 
-# The interface whose device is vmbus device $1.
-iface_of() {
-	local n
-	for n in /sys/class/net/*; do
-		case $(readlink -f "$n/device" 2>/dev/null) in
-		*/"$1") echo "${n##*/}"; return 0 ;;
-		esac
-	done
-	return 1
-}
-
-wait_for() {	# SECONDS COMMAND...: until COMMAND succeeds
-	local end=$(($(cut -d. -f1 /proc/uptime) + $1))
-	shift
-	while [ "$(cut -d. -f1 /proc/uptime)" -le $end ]; do
-		"$@" && return 0
-		usleep 200000
-	done
-	return 1
-}
-
 carrier_is() { [ "$(cat "/sys/class/net/$IF/carrier" 2>/dev/null)" = "$1" ]; }
 
 # /proc/net/snmp field $2 of protocol $1 ("Tcp", "Udp").
@@ -228,6 +207,26 @@ if set_mac "$new_mac"; then
 else
 	nok "ip link set $IF address $new_mac"
 fi
+
+# Promiscuous mode reaches the host's packet filter (0x20), and leaves it.
+# (Host requests are made here, never in a subshell: they are numbered.)
+promisc_wait() {	# WANT (32 or 0): poll the host's filter for 5 s; PF
+	local i=0
+	while [ $i -lt 10 ]; do
+		host_req ctl netvsp "$RELID" status
+		PF=$(echo "$REPLY_BODY" | awk '$1 == "packet-filter" { print $2 }')
+		[ $((${PF:-0} & 0x20)) = "$1" ] && return 0
+		usleep 500000
+		i=$((i + 1))
+	done
+	return 1
+}
+ip link set "$IF" promisc on
+promisc_wait 32
+check "promisc on: the host's packet filter takes everything ($PF)" [ $? = 0 ]
+ip link set "$IF" promisc off
+promisc_wait 0
+check "promisc off: the filter is directed, multicast, broadcast again ($PF)" [ $? = 0 ]
 
 # What ethtool shows of the driver.
 driver_is_netvsc() { H ethtool -i "$IF" | grep -qx 'driver: hv_netvsc'; }

@@ -24,6 +24,9 @@
 #   host-counters          -> hvt0's byte counters, "rx-bytes N tx-bytes N
 #       tx-dropped N" (rx: what hvcore wrote, the guest's frames).
 
+# shellcheck source=netvsc-ko.sh
+. "$top/selftests/net/netvsc-ko.sh"
+
 driver=${HVIS_NET_DRIVER:-hvis}
 E2E_LABEL="net($driver)"
 E2E_DIR=$out/net-$driver
@@ -47,26 +50,11 @@ net_host_end() {
 }
 
 suite_prepare() {
-	local kodir
 	if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null; then
 		result skip "net: needs root and iproute2 for the host end's namespace and TAP"
 		return 1
 	fi
-	case $driver in
-	intree)	kodir=$out/oracle
-		if ! "$top/scripts/build-oracle.sh" "$rel" hv_netvsc 2>"$wdir/oracle.err"; then
-			result "not ok" "build: oracle hv_netvsc (scripts/build-oracle.sh)" \
-				"$(tail -n 3 "$wdir/oracle.err" | tr '\n' '|')"
-			return 1
-		fi ;;
-	hvis)	kodir=$src ;;
-	*)	result "not ok" "HVIS_NET_DRIVER must be hvis or intree, not '$driver'"
-		return 1 ;;
-	esac
-	if [ ! -f "$kodir/hv_netvsc.ko" ]; then
-		result "not ok" "build: $kodir/hv_netvsc.ko missing"
-		return 1
-	fi
+	netvsc_ko "$driver" HVIS_NET_DRIVER || return 1
 	if ! net_host_end 2>"$wdir/netns.err"; then
 		result "not ok" "host: namespace $net_ns with TAP hvt0" "$(head -n 2 "$wdir/netns.err")"
 		return 1
@@ -75,7 +63,7 @@ suite_prepare() {
 		ip netns exec "$net_ns" iperf3 -s -B "$NET_HOST4" >"$wdir/iperf3-server.log" 2>&1 &
 		net_iperf_pid=$!
 	fi
-	E2E_MODULES+=("$kodir/hv_netvsc.ko")
+	E2E_MODULES+=("$NETVSC_KO")
 	E2E_MKINITRAMFS+=(-H hostroot -9 hvisack:/hvis-ack
 		-f "${HVIS_SRC:-$top}/selftests/net/guest-net-tests.sh:/hvis/guest-net-tests.sh"
 		-f "${HVIS_SRC:-$top}/selftests/storage/guest-lib.sh:/hvis/guest-lib.sh")

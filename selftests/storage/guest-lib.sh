@@ -122,3 +122,25 @@ fio_diag() {
 count_oops() {
 	dmesg | grep -cE 'WARNING:|BUG:|Oops|general protection|Call Trace'
 }
+
+# wait_for SECONDS COMMAND...: poll COMMAND (quietly, every 0.2 s) until it
+# succeeds; 1 if it never did.
+wait_for() {
+	local end=$(($(cut -d. -f1 /proc/uptime) + $1))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(cut -d. -f1 /proc/uptime)" -ge $end ] && return 1
+		usleep 200000
+	done
+}
+
+# The network interface whose device is vmbus device $1.
+iface_of() {
+	local n
+	for n in /sys/class/net/*; do
+		case $(readlink -f "$n/device" 2>/dev/null) in
+		*/"$1") echo "${n##*/}"; return 0 ;;
+		esac
+	done
+	return 1
+}

@@ -16,24 +16,9 @@ ME4=10.78.0.1 PEER4=10.78.0.2 ME6=fd78::1 PEER6=fd78::2
 
 # The interface of the first netvsc device, once it exists.
 netvsc_iface() {
-	local dev n
+	local dev
 	dev=$(vmbus_dev "$NETVSC_CLASS") || return 1
-	for n in /sys/class/net/*; do
-		case $(readlink -f "$n/device" 2>/dev/null) in
-		*/"$dev") echo "${n##*/}"; return 0 ;;
-		esac
-	done
-	return 1
-}
-
-wait_for() {	# SECONDS COMMAND...: until COMMAND succeeds
-	local end=$(($(cut -d. -f1 /proc/uptime) + $1))
-	shift
-	while [ "$(cut -d. -f1 /proc/uptime)" -le $end ]; do
-		"$@" && return 0
-		usleep 200000
-	done
-	return 1
+	iface_of "$dev"
 }
 
 carrier_up() { [ "$(cat "/sys/class/net/$IF/carrier" 2>/dev/null)" = 1 ]; }

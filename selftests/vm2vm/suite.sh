@@ -22,6 +22,9 @@
 #   peer-stop    -> stop the peer (its hvcore is killed) and check its
 #       console for WARN/BUG.
 
+# shellcheck source=../net/netvsc-ko.sh
+. "$top/selftests/net/netvsc-ko.sh"
+
 driver=${HVIS_VM2VM_DRIVER:-hvis}
 E2E_LABEL="vm2vm($driver)"
 E2E_DIR=$out/vm2vm-$driver
@@ -30,24 +33,10 @@ peer_pid=""
 peer_args=()
 
 suite_prepare() {
-	local kodir a
-	case $driver in
-	intree)	kodir=$out/oracle
-		if ! "$top/scripts/build-oracle.sh" "$rel" hv_netvsc 2>"$wdir/oracle.err"; then
-			result "not ok" "build: oracle hv_netvsc (scripts/build-oracle.sh)" \
-				"$(tail -n 3 "$wdir/oracle.err" | tr '\n' '|')"
-			return 1
-		fi ;;
-	hvis)	kodir=$src ;;
-	*)	result "not ok" "HVIS_VM2VM_DRIVER must be hvis or intree, not '$driver'"
-		return 1 ;;
-	esac
-	if [ ! -f "$kodir/hv_netvsc.ko" ]; then
-		result "not ok" "build: $kodir/hv_netvsc.ko missing"
-		return 1
-	fi
+	local a
+	netvsc_ko "$driver" HVIS_VM2VM_DRIVER || return 1
 	vm2vm_switch=$rundir/switch.sock
-	E2E_MODULES+=("$kodir/hv_netvsc.ko")
+	E2E_MODULES+=("$NETVSC_KO")
 	E2E_MKINITRAMFS+=(-H hostroot -9 hvisack:/hvis-ack
 		-f "${HVIS_SRC:-$top}/selftests/vm2vm/guest-vm2vm-tests.sh:/hvis/guest-vm2vm-tests.sh"
 		-f "${HVIS_SRC:-$top}/selftests/storage/guest-lib.sh:/hvis/guest-lib.sh")
