@@ -157,7 +157,6 @@ struct netvsc_dev {
 	struct mutex rndis_lock;
 	struct netvsc_rndis_req *rndis_req;	/* under reply_lock */
 	u32 rndis_next_id;
-	u32 max_pkt_per_msg;
 	/* HALT has no reply: the host reads it from here until detach drains */
 	struct {
 		struct hvis_rndis_header h;

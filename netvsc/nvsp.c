@@ -323,25 +323,41 @@ int netvsc_nvsp_open_subchannels(struct netvsc_dev *nvdev, u32 want)
 	return 0;
 }
 
+/*
+ * Allocate @size bytes at *@buf, describe them by GPADL and send them to
+ * the host as NVSP message @type with buffer id @id; the host's answer
+ * (of type @type + 1) is left in @reply.  What was made is undone by
+ * netvsc_nvsp_attach()'s unwind or netvsc_nvsp_detach().
+ */
+static int netvsc_nvsp_lend(struct netvsc_dev *nvdev, u32 type, u16 id,
+			    u32 size, void **buf, struct vmbus_gpadl *gpadl,
+			    struct hvis_nvsp_msg *reply)
+{
+	struct hvis_nvsp_msg req = {};
+	int ret;
+
+	*buf = vzalloc(size);
+	if (!*buf)
+		return -ENOMEM;
+	ret = vmbus_establish_gpadl(nvdev->chan[0].channel, *buf, size, gpadl);
+	if (ret)
+		return ret;
+	req.type = type;
+	req.buf.gpadl = gpadl->gpadl_handle;
+	req.buf.id = id;
+	return netvsc_nvsp_sync(nvdev, &req, type + 1, reply);
+}
+
 /* Lend the receive buffer: the host carves it into slots it fills. */
 static int netvsc_nvsp_recv_buf(struct netvsc_dev *nvdev)
 {
 	const struct hvis_nvsp_recv_section *s;
-	struct hvis_nvsp_msg req = {}, reply;
+	struct hvis_nvsp_msg reply;
 	int ret;
 
-	nvdev->recv_buf = vzalloc(NETVSC_RECV_BUF_SIZE);
-	if (!nvdev->recv_buf)
-		return -ENOMEM;
-	ret = vmbus_establish_gpadl(nvdev->chan[0].channel, nvdev->recv_buf,
-				    NETVSC_RECV_BUF_SIZE, &nvdev->recv_gpadl);
-	if (ret)
-		return ret;
-	req.type = HVIS_NVSP_SEND_RECV_BUF;
-	req.buf.gpadl = nvdev->recv_gpadl.gpadl_handle;
-	req.buf.id = HVIS_NVSP_RECV_BUF_ID;
-	ret = netvsc_nvsp_sync(nvdev, &req, HVIS_NVSP_SEND_RECV_BUF_COMPLETE,
-			       &reply);
+	ret = netvsc_nvsp_lend(nvdev, HVIS_NVSP_SEND_RECV_BUF,
+			       HVIS_NVSP_RECV_BUF_ID, NETVSC_RECV_BUF_SIZE,
+			       &nvdev->recv_buf, &nvdev->recv_gpadl, &reply);
 	if (ret)
 		return ret;
 	s = &reply.recv_buf_complete.section;
@@ -364,22 +380,13 @@ static int netvsc_nvsp_recv_buf(struct netvsc_dev *nvdev)
 /* Lend the send buffer: the host says how big a section is. */
 static int netvsc_nvsp_send_buf(struct netvsc_dev *nvdev)
 {
-	struct hvis_nvsp_msg req = {}, reply;
+	struct hvis_nvsp_msg reply;
 	u32 size;
 	int ret;
 
-	nvdev->send_buf = vzalloc(NETVSC_SEND_BUF_SIZE);
-	if (!nvdev->send_buf)
-		return -ENOMEM;
-	ret = vmbus_establish_gpadl(nvdev->chan[0].channel, nvdev->send_buf,
-				    NETVSC_SEND_BUF_SIZE, &nvdev->send_gpadl);
-	if (ret)
-		return ret;
-	req.type = HVIS_NVSP_SEND_SEND_BUF;
-	req.buf.gpadl = nvdev->send_gpadl.gpadl_handle;
-	req.buf.id = NETVSC_SEND_BUF_ID;
-	ret = netvsc_nvsp_sync(nvdev, &req, HVIS_NVSP_SEND_SEND_BUF_COMPLETE,
-			       &reply);
+	ret = netvsc_nvsp_lend(nvdev, HVIS_NVSP_SEND_SEND_BUF,
+			       NETVSC_SEND_BUF_ID, NETVSC_SEND_BUF_SIZE,
+			       &nvdev->send_buf, &nvdev->send_gpadl, &reply);
 	if (ret)
 		return ret;
 	size = reply.send_buf_complete.section_size;

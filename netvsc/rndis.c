@@ -403,7 +403,6 @@ int netvsc_rndis_init(struct netvsc_dev *nvdev)
 			   c.status);
 		return -EPROTO;
 	}
-	nvdev->max_pkt_per_msg = c.max_pkt_per_msg;
 
 	len = ETH_ALEN;
 	ret = netvsc_rndis_query(nvdev, HVIS_OID_802_3_PERMANENT_ADDRESS, NULL,

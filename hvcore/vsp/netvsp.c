@@ -157,29 +157,19 @@ static int netvsp_recv_buf(struct netvsp_chan *nc, uint64_t tid,
 	sec->sub_alloc_size = NETVSP_RECV_SLOT_SIZE;
 	sec->num_sub_allocs = slots;
 	sec->end_offset = slots * NETVSP_RECV_SLOT_SIZE;
+	/* Held from here; netvsp_drop_recv_buf() gives it and the slots back. */
+	nv->recv_buf = gp;
 	nv->free_slots = calloc(slots, sizeof(*nv->free_slots));
 	nv->slot_busy = calloc(slots, 1);
 	nv->slot_next = calloc(slots, sizeof(*nv->slot_next));
 	if (!nv->free_slots || !nv->slot_busy || !nv->slot_next) {
-		free(nv->free_slots);
-		free(nv->slot_busy);
-		free(nv->slot_next);
-		nv->free_slots = NULL;
-		nv->slot_busy = NULL;
-		nv->slot_next = NULL;
-		vmbus_dev_put_buffer(nv->dev, gp);
+		netvsp_drop_recv_buf(nv);
 		out.recv_buf_complete.status = HVIS_NVSP_STAT_FAIL;
 		return netvsp_reply(nc, tid, &out);
 	}
 	r = netvsp_reply(nc, tid, &out);
 	if (r) {
-		free(nv->free_slots);
-		free(nv->slot_busy);
-		free(nv->slot_next);
-		nv->free_slots = NULL;
-		nv->slot_busy = NULL;
-		nv->slot_next = NULL;
-		vmbus_dev_put_buffer(nv->dev, gp);
+		netvsp_drop_recv_buf(nv);
 		return r;
 	}
 	/* Hand slots out from the start of the buffer. */
@@ -187,7 +177,6 @@ static int netvsp_recv_buf(struct netvsp_chan *nc, uint64_t tid,
 		nv->free_slots[i] = slots - 1 - i;
 	nv->nr_slots = slots;
 	nv->nr_free = slots;
-	nv->recv_buf = gp;
 	nv->recv_size = size;
 	nv->recv_id = in->buf.id;
 	return 0;
