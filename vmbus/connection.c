@@ -282,6 +282,43 @@ void vmbus_set_event(struct vmbus_channel *channel)
 }
 EXPORT_SYMBOL_GPL(vmbus_set_event);
 
+/**
+ * hvis_vmbus_int_page - the connection's interrupt page, for uio_hv_generic
+ *
+ * Return: the two-page interrupt page, NULL while not connected.
+ */
+void *hvis_vmbus_int_page(void)
+{
+	return vmbus_conn.int_page;
+}
+EXPORT_SYMBOL_GPL(hvis_vmbus_int_page);
+
+/**
+ * hvis_vmbus_monitor_page - the guest-to-host monitor page, for uio_hv_generic
+ *
+ * Return: the page whose trigger bits the host polls, NULL while not
+ * connected.
+ */
+void *hvis_vmbus_monitor_page(void)
+{
+	return vmbus_conn.monitor_pages[1];
+}
+EXPORT_SYMBOL_GPL(hvis_vmbus_monitor_page);
+
+/** hvis_vmbus_channels_lock - take channel_mutex (sc_list stays still) */
+void hvis_vmbus_channels_lock(void)
+{
+	mutex_lock(&vmbus_conn.channel_mutex);
+}
+EXPORT_SYMBOL_GPL(hvis_vmbus_channels_lock);
+
+/** hvis_vmbus_channels_unlock - release channel_mutex */
+void hvis_vmbus_channels_unlock(void)
+{
+	mutex_unlock(&vmbus_conn.channel_mutex);
+}
+EXPORT_SYMBOL_GPL(hvis_vmbus_channels_unlock);
+
 /* Schedule every channel whose bit the host set in @cpu's SIEFP. */
 static void vmbus_chan_sched(const struct vmbus_platform_ops *ops,
 			     unsigned int cpu)

@@ -25,6 +25,7 @@
 #include <hvis/vmbus_msg.h>
 
 #include "compat.h"
+#include "hvis_vmbus.h"
 
 /*
  * A platform moves SynIC traffic between this guest and the host.  Exactly
@@ -178,7 +179,6 @@ struct hv_device *vmbus_device_create(const guid_t *type,
 				      const guid_t *instance,
 				      struct vmbus_channel *channel);
 int vmbus_device_register(struct hv_device *child_device_obj);
-void vmbus_device_unregister(struct hv_device *device_obj);
 bool vmbus_device_registered(struct hv_device *hv_dev);
 u32 vmbus_monitor_pending(const struct vmbus_channel *channel, int page);
 u32 vmbus_monitor_latency(const struct vmbus_channel *channel, int page);
@@ -214,12 +214,5 @@ void vmbus_free_orphans(void);				/* chan_remove.c */
 void vmbus_channel_kobj_init(struct vmbus_channel *channel);	/* chan_sysfs.c */
 /* test_hooks.c: -EPERM unless loaded with test_hooks=1. */
 int hvis_vmbus_test_post_raw(const void *msg, u32 len);
-#if HVIS_HAVE_RING_SYSFS
-/* Exported as in-tree; the in-tree prototypes live in a private header. */
-int hv_create_ring_sysfs(struct vmbus_channel *channel,
-			 int (*hv_mmap_ring_buffer)(struct vmbus_channel *channel,
-						    struct vm_area_struct *vma));
-int hv_remove_ring_sysfs(struct vmbus_channel *channel);
-#endif
 
 #endif /* HVIS_VMBUS_PRIV_H */
