@@ -21,33 +21,21 @@
 #       SIZE bytes of payload and DF set when SIZE is given.
 #   host-snmp              -> the namespace's /proc/net/snmp checksum-error
 #       counters, "tcp-csum-errors N udp-csum-errors N".
-#   host-counters          -> hvt0's byte counters, "rx-bytes N tx-bytes N
-#       tx-dropped N" (rx: what hvcore wrote, the guest's frames).
+#   host-counters          -> hvt0's counters, "rx-bytes N tx-bytes N
+#       tx-dropped N rx-packets N tx-packets N" (rx: what hvcore wrote,
+#       the guest's frames).
 
 # shellcheck source=netvsc-ko.sh
 . "$top/selftests/net/netvsc-ko.sh"
+
+# shellcheck source=host-end.sh
+. "$top/selftests/net/host-end.sh"
 
 driver=${HVIS_NET_DRIVER:-hvis}
 E2E_LABEL="net($driver)"
 E2E_DIR=$out/net-$driver
 guest_name=guest-net-tests.sh
-net_ns=""
 net_iperf_pid=""
-# The host end: TAP hvt0 in namespace $net_ns, these addresses, MTU 9000.
-NET_HOST4=10.77.0.1 NET_GUEST4=10.77.0.2
-NET_HOST6=fd77::1 NET_GUEST6=fd77::2
-
-net_host_end() {
-	net_ns=hvis-net-$$
-	ip netns add "$net_ns" &&
-		ip -n "$net_ns" link set lo up &&
-		ip -n "$net_ns" tuntap add dev hvt0 mode tap &&
-		ip -n "$net_ns" link set hvt0 mtu 9000 &&
-		ip -n "$net_ns" addr add "$NET_HOST4/24" dev hvt0 &&
-		ip netns exec "$net_ns" sysctl -qw net.ipv6.conf.hvt0.accept_dad=0 &&
-		ip -n "$net_ns" addr add "$NET_HOST6/64" dev hvt0 &&
-		ip -n "$net_ns" link set hvt0 up
-}
 
 suite_prepare() {
 	if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null; then
@@ -78,8 +66,7 @@ suite_prepare() {
 
 suite_cleanup() {
 	[ -n "$net_iperf_pid" ] && kill "$net_iperf_pid" 2>/dev/null
-	[ -n "$net_ns" ] && ip netns del "$net_ns" 2>/dev/null
-	net_ns=""
+	net_host_end_remove
 }
 
 # /proc/net/snmp field $2 of protocol $1 ("Tcp", "Udp"), from stdin.
@@ -109,9 +96,7 @@ suite_request() {
 		ctl_reply="tcp-csum-errors ${t:-?} udp-csum-errors ${u:-?}"
 		result ok "host: checksum-error counters in the TAP's namespace" "$ctl_reply" ;;
 	host-counters)
-		local st=/sys/class/net/hvt0/statistics
-		ctl_reply=$(ip netns exec "$net_ns" sh -c \
-			"echo rx-bytes \$(cat $st/rx_bytes) tx-bytes \$(cat $st/tx_bytes) tx-dropped \$(cat $st/tx_dropped)")
+		ctl_reply=$(net_host_counters)
 		result ok "host: hvt0 byte counters" "$ctl_reply" ;;
 	*)	return 1 ;;
 	esac
