@@ -87,6 +87,9 @@ check:
 					2>"$(KTAP_DIR)/e2e-$$s-$$d-$$r.err" </dev/null || true; \
 			done; \
 		done; \
+		echo "== e2e tier: $$r dpdk" >&2; \
+		scripts/e2e.sh "$$r" dpdk >"$(KTAP_DIR)/e2e-dpdk-$$r.ktap" \
+			2>"$(KTAP_DIR)/e2e-dpdk-$$r.err" </dev/null || true; \
 	done
 	@set -- build=$(KTAP_DIR)/build-hvcore.ktap build=$(KTAP_DIR)/build.ktap \
 		unit=$(KTAP_DIR)/unit.ktap; \

@@ -30,6 +30,11 @@ PKGS=(
 	# pinged from there with DF set (iputils-ping), iperf3 runs there and,
 	# over 9p, in the guest, as does ethtool
 	iproute2 iputils-ping iperf3 ethtool
+	# DPDK tests: dpdk-testpmd, the netvsc PMD and libdpdk-dev (the suite
+	# builds a small DPDK program), run in the guest over 9p; dpdk-dev
+	# pulls in every PMD, librte-net-vdev-netvsc23 included, which stays
+	# idle where CPUID does not say Hyper-V
+	dpdk-dev librte-net-netvsc23 pkg-config
 )
 
 die() { echo "deps.sh: $*" >&2; exit 1; }

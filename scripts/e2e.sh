@@ -17,7 +17,10 @@
 #         (HVIS_NET_DRIVER=hvis|intree; "e2e RELEASE net(DRIVER)");
 #         vm2vm: two guests on hvcore's L2 switch, see
 #         selftests/vm2vm/suite.sh (HVIS_VM2VM_DRIVER=hvis|intree;
-#         "e2e RELEASE vm2vm(DRIVER)").
+#         "e2e RELEASE vm2vm(DRIVER)");
+#         dpdk: DPDK's netvsc PMD (dpdk-testpmd) through hvis's
+#         uio_hv_generic against netvsp, see selftests/dpdk/suite.sh
+#         ("e2e RELEASE dpdk").
 # The machinery both share is scripts/lib/e2e.sh.
 #
 # The vmbus suite:
@@ -68,7 +71,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-rel=${1:?usage: e2e.sh RELEASE [vmbus|storage|input|ic|tools|balloon|net|vm2vm]}
+rel=${1:?usage: e2e.sh RELEASE [vmbus|storage|input|ic|tools|balloon|net|vm2vm|dpdk]}
 suite=${2:-vmbus}
 out=${HVIS_BUILD_DIR:-$top/build}/$rel
 mkdir -p "$out"
@@ -86,6 +89,7 @@ tools)	. "$top/selftests/tools/suite.sh" ;;
 balloon) . "$top/selftests/balloon/suite.sh" ;;
 net)	. "$top/selftests/net/suite.sh" ;;
 vm2vm)	. "$top/selftests/vm2vm/suite.sh" ;;
-*)	echo "e2e.sh: unknown suite '$suite' (vmbus, storage, input, ic, tools, balloon, net or vm2vm)" >&2; exit 2 ;;
+dpdk)	. "$top/selftests/dpdk/suite.sh" ;;
+*)	echo "e2e.sh: unknown suite '$suite' (vmbus, storage, input, ic, tools, balloon, net, vm2vm or dpdk)" >&2; exit 2 ;;
 esac
 e2e_main
