@@ -17,8 +17,10 @@
 #include "netvsp.h"
 #include "vmbus/channel.h"
 
-/* Receive slot n travels as transaction id n + NETVSP_SLOT_TID_BASE. */
-#define NETVSP_SLOT_TID_BASE	1u
+/*
+ * Receive slot n travels as transaction id n, as on Hyper-V: DPDK's netvsc
+ * PMD indexes an array of the slot count by it.
+ */
 
 void netvsp_drop_recv_buf(struct netvsp *nv)
 {
@@ -93,7 +95,7 @@ static int netvsp_deliver_at(struct netvsp *nv, struct vmbus_chan *ch,
 	/* The descriptor in front of it is the channel's to write. */
 	r = vmbus_chan_send_hdr(ch, HVIS_VMPKT_DATA_USING_XFER_PAGES,
 				HVIS_VMPKT_FLAG_COMPLETION_REQUESTED,
-				slots[0] + NETVSP_SLOT_TID_BASE,
+				slots[0],
 				xfer + sizeof(xh->d),
 				sizeof(*xh) - sizeof(xh->d) +
 				nr_msgs * sizeof(xh->ranges[0]), &body, 1);
@@ -147,7 +149,7 @@ int netvsp_slot_completed(struct netvsp *nv, uint64_t tid,
 			  const uint8_t *body, uint32_t len)
 {
 	struct hvis_nvsp_msg msg = { 0 };
-	uint64_t slot = tid - NETVSP_SLOT_TID_BASE;
+	uint64_t slot = tid;
 
 	memcpy(&msg, body, len < sizeof(msg) ? len : sizeof(msg));
 	if (len < HVIS_NVSP_LEN(sizeof(msg.rndis_complete)) ||
@@ -156,7 +158,7 @@ int netvsp_slot_completed(struct netvsp *nv, uint64_t tid,
 			   msg.type, len);
 		return 0;
 	}
-	if (tid < NETVSP_SLOT_TID_BASE || slot >= nv->nr_slots ||
+	if (slot >= nv->nr_slots ||
 	    nv->slot_busy[slot] != NETVSP_SLOT_HEAD) {
 		netvsp_bad(nv, "completion for receive slot %llu not lent",
 			   (unsigned long long)slot);

@@ -725,7 +725,7 @@ static bool test_malformed(void)
 	      HVRING_OK);
 	gsignal(&ng.g);
 	run_timers();
-	CHECK(log_has("receive slot 76 not lent"));
+	CHECK(log_has("receive slot 77 not lent"));
 	CHECK(nv_stat("bad-packets") == 5);
 	/* The channel still works. */
 	CHECK(nv_query(&ng, HVIS_OID_GEN_LINK_SPEED, &c, &v, sizeof(v)));
