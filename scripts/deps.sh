@@ -35,6 +35,8 @@ PKGS=(
 	# pulls in every PMD, librte-net-vdev-netvsc23 included, which stays
 	# idle where CPUID does not say Hyper-V
 	dpdk-dev librte-net-netvsc23 pkg-config
+	# KVM backend unit tests: iasl disassembles hvcore's DSDT
+	acpica-tools
 )
 
 die() { echo "deps.sh: $*" >&2; exit 1; }
