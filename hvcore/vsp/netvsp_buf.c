@@ -17,11 +17,6 @@
 #include "netvsp.h"
 #include "vmbus/channel.h"
 
-/*
- * Receive slot n travels as transaction id n, as on Hyper-V: DPDK's netvsc
- * PMD indexes an array of the slot count by it.
- */
-
 void netvsp_drop_recv_buf(struct netvsp *nv)
 {
 	if (nv->recv_buf)
@@ -92,7 +87,11 @@ static int netvsp_deliver_at(struct netvsp *nv, struct vmbus_chan *ch,
 	msg.rndis.section_index = HVIS_NVSP_NO_SECTION;
 	xh->xfer_pageset_id = nv->recv_id;
 	xh->range_count = nr_msgs;
-	/* The descriptor in front of it is the channel's to write. */
+	/*
+	 * The descriptor in front of it is the channel's to write.  The
+	 * transaction id is the first slot's index, as on Hyper-V: DPDK's
+	 * netvsc PMD indexes an array of the slot count by it.
+	 */
 	r = vmbus_chan_send_hdr(ch, HVIS_VMPKT_DATA_USING_XFER_PAGES,
 				HVIS_VMPKT_FLAG_COMPLETION_REQUESTED,
 				slots[0],
@@ -149,7 +148,7 @@ int netvsp_slot_completed(struct netvsp *nv, uint64_t tid,
 			  const uint8_t *body, uint32_t len)
 {
 	struct hvis_nvsp_msg msg = { 0 };
-	uint64_t slot = tid;
+	uint64_t slot = tid;	/* see netvsp_deliver_at() */
 
 	memcpy(&msg, body, len < sizeof(msg) ? len : sizeof(msg));
 	if (len < HVIS_NVSP_LEN(sizeof(msg.rndis_complete)) ||

@@ -30,11 +30,12 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "udp-frame.h"
+
 #define MAX_QUEUES	8
 #define BURST		32
 #define NB_DESC		512
 #define NB_MBUFS	8191
-#define FRAME_LEN	60
 
 static volatile sig_atomic_t stop;
 
@@ -88,31 +89,24 @@ static int port_setup(uint16_t port, uint16_t queues,
 	return rte_eth_promiscuous_enable(port);
 }
 
-/* Ethernet to 02:00:00:00:00:02, IPv4 10.77.0.2 -> 10.77.0.1, UDP 9 -> 9. */
+/* To 02:00:00:00:00:02, IPv4 10.77.0.2 -> 10.77.0.1, UDP 9 -> 9. */
 static struct rte_mbuf *make_frame(struct rte_mempool *pool,
 				   const struct rte_ether_addr *src)
 {
-	static const uint8_t ip[20] = { 0x45, 0, 0, FRAME_LEN - 14, 0, 0, 0,
-					0, 64, 17, 0, 0, 10, 77, 0, 2, 10,
-					77, 0, 1 };
+	static const uint8_t dst[6] = { 2, 0, 0, 0, 0, 2 };
+	static const uint8_t saddr[4] = { 10, 77, 0, 2 };
+	static const uint8_t daddr[4] = { 10, 77, 0, 1 };
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 	uint8_t *p;
 
 	if (!m)
 		return NULL;
-	p = (uint8_t *)rte_pktmbuf_append(m, FRAME_LEN);
+	p = (uint8_t *)rte_pktmbuf_append(m, UDP_FRAME_LEN);
 	if (!p) {
 		rte_pktmbuf_free(m);
 		return NULL;
 	}
-	memset(p, 0, FRAME_LEN);
-	memcpy(p, (uint8_t[]){ 2, 0, 0, 0, 0, 2 }, 6);
-	memcpy(p + 6, src->addr_bytes, 6);
-	p[12] = 0x08;
-	memcpy(p + 14, ip, sizeof(ip));
-	p[14 + 20 + 1] = 9;
-	p[14 + 20 + 3] = 9;
-	p[14 + 20 + 5] = FRAME_LEN - 14 - 20;
+	udp_frame_fill(p, dst, src->addr_bytes, saddr, daddr, 9, 9);
 	return m;
 }
 

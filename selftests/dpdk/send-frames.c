@@ -23,7 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FRAME_LEN	60	/* 64 on the wire with the FCS */
+#include "udp-frame.h"
+
 #define BATCH		64	/* frames between two looks at the clock */
 
 static int parse_mac(const char *s, uint8_t mac[6])
@@ -42,47 +43,18 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-static uint16_t ip_csum(const uint8_t *p, size_t len)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /*
- * Ethernet + IPv4 10.77.x.y -> 10.77.0.2 + UDP 1024 + flow -> 9, zero
- * payload; x.y is 1.1 for flow 0 and counts up with it.
+ * Flow n: 10.77.x.y -> 10.77.0.2, UDP 1024 + n -> 9; x.y is 1.1 for flow 0
+ * and counts up with it.
  */
 static void build_frame(uint8_t *f, const uint8_t dst[6], const uint8_t src[6],
 			unsigned long flow)
 {
-	uint16_t sport = (uint16_t)(1024 + flow);
-	uint8_t *ip = f + 14, *udp = ip + 20;
-	uint16_t csum;
+	const uint8_t saddr[4] = { 10, 77, (uint8_t)(1 + flow / 250),
+				   (uint8_t)(1 + flow % 250) };
+	const uint8_t daddr[4] = { 10, 77, 0, 2 };
 
-	memset(f, 0, FRAME_LEN);
-	memcpy(f, dst, 6);
-	memcpy(f + 6, src, 6);
-	f[12] = 0x08;
-	ip[0] = 0x45;
-	ip[3] = FRAME_LEN - 14;
-	ip[8] = 64;
-	ip[9] = 17;
-	memcpy(ip + 12, (uint8_t[]){ 10, 77, (uint8_t)(1 + flow / 250),
-				     (uint8_t)(1 + flow % 250), 10, 77, 0, 2 },
-	       8);
-	csum = ip_csum(ip, 20);
-	ip[10] = (uint8_t)(csum >> 8);
-	ip[11] = (uint8_t)csum;
-	udp[0] = (uint8_t)(sport >> 8);
-	udp[1] = (uint8_t)sport;
-	udp[3] = 9;
-	udp[5] = FRAME_LEN - 14 - 20;	/* UDP checksum 0: none */
+	udp_frame_fill(f, dst, src, saddr, daddr, (uint16_t)(1024 + flow), 9);
 }
 
 static double now(void)
@@ -95,7 +67,7 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	uint8_t dst[6], src[6] = { 0x02, 0x77, 0, 0, 0, 1 }, frame[FRAME_LEN];
+	uint8_t dst[6], src[6] = { 0x02, 0x77, 0, 0, 0, 1 }, frame[UDP_FRAME_LEN];
 	struct sockaddr_ll to = { .sll_family = AF_PACKET };
 	unsigned long count, rate, flows, sent = 0;
 	double start;
@@ -133,7 +105,7 @@ int main(int argc, char **argv)
 			usleep((useconds_t)(wait * 1e6));
 		for (int i = 0; i < BATCH && sent < count; i++) {
 			build_frame(frame, dst, src, sent % flows);
-			if (sendto(fd, frame, FRAME_LEN, 0,
+			if (sendto(fd, frame, UDP_FRAME_LEN, 0,
 				   (struct sockaddr *)&to, sizeof(to)) < 0) {
 				if (errno == ENOBUFS || errno == EAGAIN) {
 					usleep(1000);
